@@ -1,0 +1,1 @@
+"""ChatAI: multi-tenant AI assistants with live operator handoff."""

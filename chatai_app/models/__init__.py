@@ -1,0 +1,44 @@
+"""SQLModel tables. Alembic owns the schema; importing this registers the metadata."""
+
+from sqlmodel import SQLModel
+
+from chatai_app.models.accounts import AuthSession, Membership, PlatformRole, RateLimitBucket, Tenant, TenantRole, User
+from chatai_app.models.assistants import Assistant, BotInstance, OutboxMessage, TelegramUpdate
+from chatai_app.models.billing import BalanceTransaction, Plan, PromoCode, PromoRedemption
+from chatai_app.models.dialogs import Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
+from chatai_app.models.knowledge import DEFAULT_EMBEDDING_DIM, Document, KnowledgeChunk, QAPair
+from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "DEFAULT_EMBEDDING_DIM",
+    "Assistant",
+    "AuditLog",
+    "AuthSession",
+    "BalanceTransaction",
+    "BotInstance",
+    "Dialog",
+    "DialogMessage",
+    "DialogStatus",
+    "Document",
+    "HandoffAudit",
+    "KnowledgeChunk",
+    "Membership",
+    "OperatorPresence",
+    "OutboxMessage",
+    "Plan",
+    "PlatformRole",
+    "PromoCode",
+    "PromoRedemption",
+    "ProviderKey",
+    "QAPair",
+    "RateLimitBucket",
+    "StartPageEvent",
+    "SystemSetting",
+    "TelegramUpdate",
+    "Tenant",
+    "TenantRole",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,105 @@
+"""Documents, their chunks (vector + full-text) and Q&A pairs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pgvector.sqlalchemy import Vector
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
+from sqlmodel import Field, SQLModel
+
+from chatai_app.models._base import bigint_pk, created_at, fk, tenant_fk, text, timestamp, uuid_pk
+
+# Vectors of any dimension share one column; each model's dimension gets its own
+# partial HNSW index on `embedding::vector(dim)` (see the migrations).
+DEFAULT_EMBEDDING_DIM = 384
+
+
+def _embedding_column() -> Any:
+    return Field(default=None, sa_column=sa.Column(Vector(), nullable=True))
+
+
+def _fts_config_column() -> Any:
+    return Field(
+        default="simple",
+        sa_column=sa.Column(REGCONFIG, nullable=False, server_default=sa.text("'simple'::regconfig")),
+    )
+
+
+def _tsv_column(source: str) -> Any:
+    return Field(
+        default=None,
+        sa_column=sa.Column(TSVECTOR, sa.Computed(f"to_tsvector(fts_config, {source})", persisted=True)),
+    )
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+    __table_args__ = (
+        sa.UniqueConstraint("assistant_id", "content_hash", name="uq_documents_assistant_hash"),
+        sa.Index("ix_documents_tenant_assistant", "tenant_id", "assistant_id", "created_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    tenant_id: uuid.UUID = tenant_fk()
+    assistant_id: uuid.UUID = fk("assistants.id")
+    filename: str = Field(max_length=255)
+    mime_type: str = Field(max_length=120)
+    size_bytes: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    content_hash: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    progress: float = 0.0
+    error: str = text()
+    page_count: int = 0
+    chunk_count: int = 0
+    storage_key: str = Field(default="", max_length=255)
+    created_at: datetime = created_at()
+    updated_at: datetime | None = timestamp()
+
+
+class KnowledgeChunk(SQLModel, table=True):
+    __tablename__ = "knowledge_chunks"
+    __table_args__ = (
+        sa.Index("ix_knowledge_chunks_scope", "tenant_id", "assistant_id"),
+        sa.Index("ix_knowledge_chunks_document", "document_id", "ordinal"),
+        sa.Index("ix_knowledge_chunks_tsv", "tsv", postgresql_using="gin"),
+    )
+
+    id: int | None = bigint_pk()
+    tenant_id: uuid.UUID = tenant_fk()
+    assistant_id: uuid.UUID = fk("assistants.id")
+    document_id: uuid.UUID = fk("documents.id")
+    ordinal: int
+    content: str = text()
+    heading: str = text()
+    page: int | None = None
+    embedding_model: str = Field(default="", max_length=120)
+    embedding_dim: int = 0
+    embedding: Any = _embedding_column()
+    fts_config: str = _fts_config_column()
+    tsv: Any = _tsv_column("content")
+    created_at: datetime = created_at()
+
+
+class QAPair(SQLModel, table=True):
+    __tablename__ = "qa_knowledge"
+    __table_args__ = (
+        sa.Index("ix_qa_knowledge_scope", "tenant_id", "assistant_id"),
+        sa.Index("ix_qa_knowledge_tsv", "tsv", postgresql_using="gin"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    tenant_id: uuid.UUID = tenant_fk()
+    assistant_id: uuid.UUID = fk("assistants.id")
+    question: str = text()
+    answer: str = text()
+    embedding_model: str = Field(default="", max_length=120)
+    embedding_dim: int = 0
+    embedding: Any = _embedding_column()
+    fts_config: str = _fts_config_column()
+    tsv: Any = _tsv_column("question")
+    created_at: datetime = created_at()
+    updated_at: datetime | None = timestamp()
