@@ -1,0 +1,1 @@
+"""HTTP routes mounted into the Reflex app through `api_transformer`."""

@@ -1,0 +1,25 @@
+"""The FastAPI application that Reflex mounts its own routes into."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from chatai_app.api import auth_routes, health_routes
+from chatai_app.api.errors import install_error_handlers
+from chatai_app.api.metrics import MetricsMiddleware
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(
+        title="ChatAI API",
+        version="0.1.0",
+        description="JSON API of ChatAI. Authenticate with `/api/v1/auth/login`, then send "
+        "`Authorization: Bearer <access_token>`; rotate with `/api/v1/auth/refresh`.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(api)
+    api.include_router(health_routes.router)
+    api.include_router(auth_routes.router)
+    api.add_middleware(MetricsMiddleware)
+    return api

@@ -1,0 +1,65 @@
+"""UI strings in English and Russian (pure data, used by components and states)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ru")
+
+UI: dict[str, dict[str, str]] = {
+    "app_name": {"en": "ChatAI", "ru": "ChatAI"},
+    "tagline": {
+        "en": "AI assistants for Telegram and your website, with live operators",
+        "ru": "ИИ-ассистенты для Telegram и сайта с живыми операторами",
+    },
+    "sign_in": {"en": "Sign in", "ru": "Войти"},
+    "sign_up": {"en": "Create account", "ru": "Создать аккаунт"},
+    "sign_out": {"en": "Sign out", "ru": "Выйти"},
+    "email": {"en": "Email", "ru": "Эл. почта"},
+    "password": {"en": "Password", "ru": "Пароль"},
+    "full_name": {"en": "Your name", "ru": "Ваше имя"},
+    "workspace_name": {"en": "Company or workspace", "ru": "Компания или рабочее пространство"},
+    "no_account": {"en": "No account yet?", "ru": "Ещё нет аккаунта?"},
+    "have_account": {"en": "Already have an account?", "ru": "Уже есть аккаунт?"},
+    "dashboard": {"en": "Dashboard", "ru": "Панель"},
+    "profile": {"en": "Profile", "ru": "Профиль"},
+    "welcome": {"en": "Welcome", "ru": "Добро пожаловать"},
+    "workspace": {"en": "Workspace", "ru": "Рабочее пространство"},
+    "role": {"en": "Role", "ru": "Роль"},
+    "language": {"en": "Language", "ru": "Язык"},
+    "save": {"en": "Save", "ru": "Сохранить"},
+    "saved": {"en": "Saved", "ru": "Сохранено"},
+    "current_password": {"en": "Current password", "ru": "Текущий пароль"},
+    "new_password": {"en": "New password", "ru": "Новый пароль"},
+    "change_password": {"en": "Change password", "ru": "Сменить пароль"},
+    "password_changed": {"en": "Password changed", "ru": "Пароль изменён"},
+    "next_steps": {"en": "Next steps", "ru": "Что дальше"},
+    "step_assistant": {"en": "Create an assistant", "ru": "Создайте ассистента"},
+    "step_knowledge": {"en": "Upload knowledge", "ru": "Загрузите базу знаний"},
+    "step_channels": {"en": "Connect Telegram or the website widget", "ru": "Подключите Telegram или виджет сайта"},
+    "admin_badge": {"en": "Platform admin", "ru": "Администратор платформы"},
+    "api_docs": {"en": "API documentation", "ru": "Документация API"},
+}
+
+# Domain error messages (English, from services) shown in Russian when the UI is Russian.
+MESSAGES_RU: dict[str, str] = {
+    "Invalid email or password": "Неверная эл. почта или пароль",
+    "Enter your email": "Введите эл. почту",
+    "Enter a valid email address, like name@example.com": "Введите корректный адрес, например name@example.com",
+    "Use at least 8 characters": "Не менее 8 символов",
+    "Use at most 128 characters": "Не более 128 символов",
+    "Use at most 200 characters": "Не более 200 символов",
+    "An account with this email already exists; sign in instead": "Аккаунт с этой почтой уже есть — войдите",
+    "The current password is not correct": "Текущий пароль указан неверно",
+    "Please sign in": "Пожалуйста, войдите",
+    "Saved": "Сохранено",
+    "Password changed": "Пароль изменён",
+    "Your session has ended; please sign in again": "Сессия завершена, войдите снова",
+}
+
+
+def translate_message(message: str, lang: str) -> str:
+    if lang != "ru":
+        return message
+    if message.startswith("Too many attempts"):
+        seconds = message.rsplit(" in ", 1)[-1].removesuffix(" s")
+        return f"Слишком много попыток, повторите через {seconds} с"
+    return MESSAGES_RU.get(message, message)

@@ -1,0 +1,45 @@
+"""Alembic from code: upgrade to head and check that a database is at head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from chatai_app.db import sqlalchemy_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade_to_head(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def current_revisions(connection: sa.Connection) -> set[str]:
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return set()
+    return {row[0] for row in connection.execute(sa.text("SELECT version_num FROM alembic_version"))}
+
+
+def is_at_head(database_url: str) -> bool:
+    engine = sa.create_engine(sqlalchemy_url(database_url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return current_revisions(connection) == head_revisions()
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""UI only: one module per route; no SQL, no business logic."""

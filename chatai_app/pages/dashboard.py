@@ -1,0 +1,41 @@
+"""/ — the signed-in dashboard."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from chatai_app.components.i18n import t
+from chatai_app.components.layout import app_shell
+from chatai_app.state.session import SessionState
+
+
+def _step(icon: str, key: str) -> rx.Component:
+    return rx.card(rx.hstack(rx.icon(icon), rx.text(t(key), weight="medium"), align="center"), width="100%")
+
+
+def dashboard_page() -> rx.Component:
+    return app_shell(
+        rx.heading(
+            t("welcome"), rx.cond(SessionState.user_name != "", ", " + SessionState.user_name, ""), size="7", id="dashboard-heading"
+        ),
+        rx.hstack(
+            rx.badge(t("workspace"), ": ", SessionState.tenant_name, size="2", id="tenant-name"),
+            rx.badge(t("role"), ": ", SessionState.role, size="2", color_scheme="gray"),
+            rx.cond(SessionState.is_admin, rx.badge(t("admin_badge"), color_scheme="orange", size="2")),
+            spacing="3",
+        ),
+        rx.heading(t("next_steps"), size="4"),
+        rx.grid(
+            _step("bot", "step_assistant"),
+            _step("book-open", "step_knowledge"),
+            _step("send", "step_channels"),
+            columns="3",
+            spacing="4",
+            width="100%",
+        ),
+        rx.link(t("api_docs"), href="/docs", is_external=True),
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(dashboard_page, route="/", title="Dashboard · ChatAI", on_load=SessionState.guard)

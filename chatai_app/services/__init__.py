@@ -1,0 +1,1 @@
+"""Framework-free domain logic: no reflex, aiogram or fastapi imports here."""

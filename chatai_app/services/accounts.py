@@ -1,0 +1,192 @@
+"""Sign-up, sign-in, profiles and platform admins."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatai_app.models import Membership, PlatformRole, Tenant, TenantRole, User
+from chatai_app.models._base import utcnow
+from chatai_app.services.errors import Conflict, InvalidCredentials, NotFound, PermissionDenied, ValidationFailed
+from chatai_app.services.passwords import hash_password_async, needs_rehash, verify_password_async
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+LOCALES = ("en", "ru")
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """Who is acting and in which tenant; built on the backend only."""
+
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    platform_role: str
+    locale: str
+    tenant_id: uuid.UUID
+    tenant_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.platform_role == PlatformRole.admin
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _email_error(email: str) -> str | None:
+    if not email:
+        return "Enter your email"
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        return "Enter a valid email address, like name@example.com"
+    return None
+
+
+def _password_error(password: str) -> str | None:
+    if len(password or "") < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters"
+    return None
+
+
+def validate_sign_up(email: str, password: str, full_name: str, workspace_name: str) -> None:
+    errors = {
+        "email": _email_error(normalize_email(email)),
+        "password": _password_error(password),
+        "full_name": "Use at most 200 characters" if len(full_name or "") > 200 else None,
+        "workspace_name": "Use at most 200 characters" if len(workspace_name or "") > 200 else None,
+    }
+    if failed := {k: v for k, v in errors.items() if v}:
+        raise ValidationFailed(failed)
+
+
+async def find_user_by_email(*, session: AsyncSession, email: str) -> User | None:
+    stmt = select(User).where(sa.func.lower(User.email) == normalize_email(email))
+    return (await session.exec(stmt)).first()
+
+
+def _slugify(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "workspace"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def sign_up(
+    *, session: AsyncSession, email: str, password: str, full_name: str = "", workspace_name: str = "", locale: str = "en"
+) -> AuthContext:
+    """Create a user, their workspace (tenant) and make them its owner."""
+    validate_sign_up(email, password, full_name, workspace_name)
+    email = normalize_email(email)
+    if await find_user_by_email(session=session, email=email):
+        raise ValidationFailed({"email": "An account with this email already exists; sign in instead"})
+    user = User(
+        email=email,
+        password_hash=await hash_password_async(password),
+        full_name=full_name.strip(),
+        locale=locale if locale in LOCALES else "en",
+    )
+    tenant_name = workspace_name.strip() or f"{full_name.strip() or email.split('@')[0]}'s workspace"
+    tenant = Tenant(name=tenant_name, slug=_slugify(tenant_name))
+    session.add_all([user, tenant])
+    await session.flush()
+    session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=TenantRole.owner))
+    await session.flush()
+    return _context(user, tenant, TenantRole.owner)
+
+
+async def authenticate(*, session: AsyncSession, email: str, password: str) -> AuthContext:
+    """Same error, and the same argon2 cost, for an unknown email and a wrong password."""
+    user = await find_user_by_email(session=session, email=email)
+    if not await verify_password_async(user.password_hash if user else None, password or "") or not user or not user.is_active:
+        raise InvalidCredentials()
+    if needs_rehash(user.password_hash):
+        user.password_hash = await hash_password_async(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return await load_context(session=session, user_id=user.id)
+
+
+async def load_context(*, session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None = None) -> AuthContext:
+    """The user's context in `tenant_id` (or their first workspace); checks membership."""
+    stmt = (
+        select(User, Tenant, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Tenant, Tenant.id == Membership.tenant_id)
+        .where(User.id == user_id, User.is_active)
+        .order_by(Membership.created_at)
+    )
+    if tenant_id is not None:
+        stmt = stmt.where(Tenant.id == tenant_id)
+    row = (await session.exec(stmt)).first()
+    if row is None:
+        raise PermissionDenied("No access to this workspace")
+    user, tenant, membership = row
+    return _context(user, tenant, membership.role)
+
+
+def _context(user: User, tenant: Tenant, role: str) -> AuthContext:
+    return AuthContext(
+        user_id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        platform_role=user.platform_role,
+        locale=user.locale,
+        tenant_id=tenant.id,
+        tenant_name=tenant.name,
+        role=role,
+    )
+
+
+async def update_profile(*, session: AsyncSession, user_id: uuid.UUID, full_name: str, locale: str) -> None:
+    if len(full_name or "") > 200:
+        raise ValidationFailed({"full_name": "Use at most 200 characters"})
+    if locale not in LOCALES:
+        raise ValidationFailed({"locale": "Choose English or Russian"})
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    user.full_name, user.locale = full_name.strip(), locale
+    session.add(user)
+
+
+async def change_password(*, session: AsyncSession, user_id: uuid.UUID, current: str, new: str) -> None:
+    user = await session.get(User, user_id)
+    if user is None or not await verify_password_async(user.password_hash, current or ""):
+        raise ValidationFailed({"current_password": "The current password is not correct"})
+    if error := _password_error(new):
+        raise ValidationFailed({"new_password": error})
+    user.password_hash = await hash_password_async(new)
+    session.add(user)
+
+
+async def admin_exists(*, session: AsyncSession) -> bool:
+    stmt = select(User.id).where(User.platform_role == PlatformRole.admin).limit(1)
+    return (await session.exec(stmt)).first() is not None
+
+
+async def create_admin(*, session: AsyncSession, email: str, password: str, full_name: str = "Admin") -> AuthContext:
+    """A platform admin with a workspace of their own; promotes an existing user with that email."""
+    existing = await find_user_by_email(session=session, email=email)
+    if existing is not None:
+        if existing.platform_role == PlatformRole.admin:
+            raise Conflict(f"{existing.email} is already an admin")
+        existing.platform_role = PlatformRole.admin
+        session.add(existing)
+        return await load_context(session=session, user_id=existing.id)
+    ctx = await sign_up(
+        session=session, email=email, password=password, full_name=full_name, workspace_name="Platform"
+    )
+    user = await session.get(User, ctx.user_id)
+    assert user is not None
+    user.platform_role = PlatformRole.admin
+    session.add(user)
+    return await load_context(session=session, user_id=user.id)

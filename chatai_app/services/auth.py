@@ -1,0 +1,72 @@
+"""Rate-limited sign-in and sign-up shared by the web UI and the HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatai_app.services.accounts import authenticate, normalize_email, sign_up
+from chatai_app.services.auth_sessions import OpenedSession, open_session
+from chatai_app.services.ratelimit import RateLimiter, build_rate_limiter, enforce
+from chatai_app.settings import get_settings
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request comes from; the adapter fills it from the connection."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    limiter: RateLimiter
+    per_minute: int
+    session_ttl_s: int
+
+
+@lru_cache
+def default_policy() -> AuthPolicy:
+    """Rate limits and session lifetime from settings: browser sessions last as long as refresh tokens."""
+    settings = get_settings()
+    return AuthPolicy(
+        limiter=build_rate_limiter(settings.redis_url),
+        per_minute=settings.auth_rate_limit_per_minute,
+        session_ttl_s=settings.refresh_token_ttl_s,
+    )
+
+
+async def sign_in(
+    *, session: AsyncSession, policy: AuthPolicy, email: str, password: str, client: ClientInfo, kind: str
+) -> OpenedSession:
+    keys = [f"login:ip:{client.ip}", f"login:acct:{normalize_email(email)}"]
+    await enforce(policy.limiter, keys, limit=policy.per_minute)
+    context = await authenticate(session=session, email=email, password=password)
+    return await open_session(
+        session=session, context=context, kind=kind, ttl_s=policy.session_ttl_s, user_agent=client.user_agent, ip=client.ip
+    )
+
+
+async def register(
+    *,
+    session: AsyncSession,
+    policy: AuthPolicy,
+    email: str,
+    password: str,
+    full_name: str,
+    workspace_name: str,
+    locale: str,
+    client: ClientInfo,
+    kind: str,
+) -> OpenedSession:
+    keys = [f"signup:ip:{client.ip}", f"signup:acct:{normalize_email(email)}"]
+    await enforce(policy.limiter, keys, limit=policy.per_minute)
+    context = await sign_up(
+        session=session, email=email, password=password, full_name=full_name, workspace_name=workspace_name, locale=locale
+    )
+    return await open_session(
+        session=session, context=context, kind=kind, ttl_s=policy.session_ttl_s, user_agent=client.user_agent, ip=client.ip
+    )

@@ -1,0 +1,1 @@
+"""Reflex states: one flat substate per page/feature; they call services, never SQL."""

@@ -1,0 +1,105 @@
+"""The signed-in identity: resolved on the backend from an opaque session cookie."""
+
+from __future__ import annotations
+
+import uuid
+
+import reflex as rx
+
+from chatai_app.db import session_scope
+from chatai_app.i18n import translate_message
+from chatai_app.services.accounts import AuthContext
+from chatai_app.services.auth import ClientInfo
+from chatai_app.services.auth_sessions import resolve_session, revoke_session
+from chatai_app.services.errors import AuthenticationRequired, DomainError, PermissionDenied
+
+SESSION_COOKIE_MAX_AGE = 30 * 24 * 3600
+
+
+class SessionState(rx.State):
+    """Who is signed in. The user and tenant ids live only in backend (`_`) vars."""
+
+    session_token: str = rx.Cookie("", name="chatai_session", max_age=SESSION_COOKIE_MAX_AGE, same_site="strict")
+    lang: str = rx.LocalStorage("en", name="chatai_lang", sync=True)
+
+    # Display-only copies for the UI; authorization never reads them.
+    user_email: str = ""
+    user_name: str = ""
+    tenant_name: str = ""
+    role: str = ""
+    is_admin: bool = False
+
+    _user_id: uuid.UUID | None = None
+    _tenant_id: uuid.UUID | None = None
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.user_email)
+
+    def client_info(self) -> ClientInfo:
+        return ClientInfo(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
+
+    def message(self, error: DomainError | str) -> str:
+        text = error.message if isinstance(error, DomainError) else error
+        return translate_message(text, self.lang)
+
+    def remember(self, token: str, context: AuthContext) -> None:
+        self.session_token = token
+        self._apply(context)
+
+    def _apply(self, context: AuthContext) -> None:
+        self._user_id, self._tenant_id = context.user_id, context.tenant_id
+        self.user_email, self.user_name = context.email, context.full_name
+        self.tenant_name, self.role, self.is_admin = context.tenant_name, context.role, context.is_admin
+        if context.locale in ("en", "ru") and not self.lang:
+            self.lang = context.locale
+
+    def _forget(self) -> None:
+        self.session_token = ""
+        self._user_id = self._tenant_id = None
+        self.user_email = self.user_name = self.tenant_name = self.role = ""
+        self.is_admin = False
+
+    async def require_context(self) -> AuthContext:
+        """Re-check the session against the database; every protected handler calls this."""
+        if not self.session_token:
+            raise AuthenticationRequired()
+        async with session_scope() as session:
+            context = await resolve_session(session=session, token=self.session_token, kind="web")
+        if self._user_id is not None and (context.user_id, context.tenant_id) != (self._user_id, self._tenant_id):
+            raise PermissionDenied("Session changed; please reload")
+        self._apply(context)
+        return context
+
+    @rx.event
+    async def guard(self):
+        """on_load of protected pages: send anonymous visitors to the login page."""
+        try:
+            await self.require_context()
+        except DomainError:
+            self._forget()
+            return rx.redirect("/login")
+
+    @rx.event
+    async def redirect_if_signed_in(self):
+        if not self.session_token:
+            return None
+        try:
+            await self.require_context()
+        except DomainError:
+            self._forget()
+            return None
+        return rx.redirect("/")
+
+    @rx.event
+    async def sign_out(self):
+        if self.session_token:
+            async with session_scope() as session:
+                await revoke_session(session=session, token=self.session_token, kind="web")
+        self._forget()
+        return rx.redirect("/login")
+
+    @rx.event
+    def set_lang(self, lang: str | list[str]) -> None:
+        if isinstance(lang, str) and lang in ("en", "ru"):
+            self.lang = lang
