@@ -28,7 +28,7 @@ def _database_url() -> str:
 HAND_WRITTEN_INDEX_MARKERS = ("_embedding_", "_trgm")
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (type_ == "index" and reflected and any(m in (name or "") for m in HAND_WRITTEN_INDEX_MARKERS))
 
 

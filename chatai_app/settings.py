@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     openai_api_key: str | None = None
     openai_base_url: str | None = None
-    public_url: str = "http://localhost:3000"
+    public_url: str | None = None
     data_dir: Path = Field(default=Path("var"), alias="CHATAI_DATA_DIR")
     port: int = Field(default=3000, alias="CHATAI_PORT")
     access_token_ttl_s: int = 15 * 60
@@ -35,10 +35,13 @@ class Settings(BaseSettings):
         if self.environment == "production" and (
             not self.secret_key or self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
         ):
-            raise ValueError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production"
-            )
+            raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters in production")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach the app (PUBLIC_URL behind a proxy, else localhost:port)."""
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
     @property
     def is_production(self) -> bool:

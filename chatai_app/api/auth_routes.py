@@ -72,7 +72,12 @@ async def sign_up(body: SignUpIn, session: DbSession, client: Client) -> TokensO
 @router.post("/login", response_model=TokensOut)
 async def login(body: LoginIn, session: DbSession, client: Client) -> TokensOut:
     opened = await auth.sign_in(
-        session=session, policy=auth.default_policy(), email=body.email, password=body.password, client=client, kind="api"
+        session=session,
+        policy=auth.default_policy(),
+        email=body.email,
+        password=body.password,
+        client=client,
+        kind="api",
     )
     return _tokens(opened)
 
@@ -97,6 +102,8 @@ async def me(context: CurrentContext) -> MeOut:
 
 @router.patch("/me", response_model=MeOut)
 async def update_me(body: ProfileIn, context: CurrentContext, session: DbSession) -> MeOut:
-    await accounts.update_profile(session=session, user_id=context.user_id, full_name=body.full_name, locale=body.locale)
+    await accounts.update_profile(
+        session=session, user_id=context.user_id, full_name=body.full_name, locale=body.locale
+    )
     updated = await accounts.load_context(session=session, user_id=context.user_id, tenant_id=context.tenant_id)
     return MeOut(**updated.__dict__)

@@ -26,10 +26,12 @@ async def readyz() -> JSONResponse:
         at_head = await asyncio.to_thread(is_at_head, get_settings().require_database_url())
         checks["database"] = "ok"
         checks["migrations"] = "ok" if at_head else "pending: run `chatai db upgrade`"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values()) and "migrations" in checks
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -37,9 +37,7 @@ def timestamp(nullable: bool = True) -> Any:
 def tenant_fk(nullable: bool = False) -> Any:
     return Field(
         default=None if nullable else ...,
-        sa_column=sa.Column(
-            sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=nullable, index=False
-        ),
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=nullable, index=False),
     )
 
 

@@ -92,7 +92,5 @@ class RateLimitBucket(SQLModel, table=True):
     __tablename__ = "rate_limit_buckets"
 
     key: str = Field(primary_key=True, max_length=200)
-    window_start: datetime = Field(
-        sa_column=sa.Column(sa.DateTime(timezone=True), primary_key=True, nullable=False)
-    )
+    window_start: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), primary_key=True, nullable=False))
     hits: int = 0

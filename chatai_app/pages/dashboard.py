@@ -16,7 +16,10 @@ def _step(icon: str, key: str) -> rx.Component:
 def dashboard_page() -> rx.Component:
     return app_shell(
         rx.heading(
-            t("welcome"), rx.cond(SessionState.user_name != "", ", " + SessionState.user_name, ""), size="7", id="dashboard-heading"
+            t("welcome"),
+            rx.cond(SessionState.user_name != "", ", " + SessionState.user_name, ""),
+            size="7",
+            id="dashboard-heading",
         ),
         rx.hstack(
             rx.badge(t("workspace"), ": ", SessionState.tenant_name, size="2", id="tenant-name"),

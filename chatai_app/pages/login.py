@@ -19,9 +19,18 @@ def login_page() -> rx.Component:
                 field(t("password"), "password", error="", type_="password", auto_complete="current-password"),
                 rx.cond(
                     LoginState.error != "",
-                    rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"),
+                    rx.callout(
+                        LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
+                    ),
                 ),
-                rx.button(t("sign_in"), type="submit", loading=LoginState.submitting, size="3", width="100%", id="login-submit"),
+                rx.button(
+                    t("sign_in"),
+                    type="submit",
+                    loading=LoginState.submitting,
+                    size="3",
+                    width="100%",
+                    id="login-submit",
+                ),
                 spacing="3",
                 width="100%",
             ),

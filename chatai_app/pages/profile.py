@@ -18,7 +18,13 @@ def _profile_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text(t("email"), ": ", SessionState.user_email, size="2"),
-            field(t("full_name"), "full_name", error=_error("full_name"), default_value=ProfileState.full_name, key=ProfileState.full_name),
+            field(
+                t("full_name"),
+                "full_name",
+                error=_error("full_name"),
+                default_value=ProfileState.full_name,
+                key=ProfileState.full_name,
+            ),
             rx.text(t("language"), size="2", weight="medium"),
             rx.select(["en", "ru"], name="locale", value=ProfileState.locale, on_change=ProfileState.set_locale),
             rx.button(t("save"), type="submit", id="profile-save"),
@@ -53,4 +59,6 @@ def profile_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(profile_page, route="/profile", title="Profile · ChatAI", on_load=[SessionState.guard, ProfileState.load])
+    app.add_page(
+        profile_page, route="/profile", title="Profile · ChatAI", on_load=[SessionState.guard, ProfileState.load]
+    )

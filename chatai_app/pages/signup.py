@@ -22,12 +22,23 @@ def signup_page() -> rx.Component:
                 field(t("full_name"), "full_name", error=_error("full_name"), auto_complete="name"),
                 field(t("workspace_name"), "workspace_name", error=_error("workspace_name")),
                 field(t("email"), "email", error=_error("email"), type_="email", auto_complete="username"),
-                field(t("password"), "password", error=_error("password"), type_="password", auto_complete="new-password"),
+                field(
+                    t("password"), "password", error=_error("password"), type_="password", auto_complete="new-password"
+                ),
                 rx.cond(
                     SignUpState.error != "",
-                    rx.callout(SignUpState.error, icon="triangle-alert", color_scheme="red", id="signup-error", width="100%"),
+                    rx.callout(
+                        SignUpState.error, icon="triangle-alert", color_scheme="red", id="signup-error", width="100%"
+                    ),
                 ),
-                rx.button(t("sign_up"), type="submit", loading=SignUpState.submitting, size="3", width="100%", id="signup-submit"),
+                rx.button(
+                    t("sign_up"),
+                    type="submit",
+                    loading=SignUpState.submitting,
+                    size="3",
+                    width="100%",
+                    id="signup-submit",
+                ),
                 spacing="3",
                 width="100%",
             ),
@@ -40,4 +51,6 @@ def signup_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(signup_page, route="/signup", title="Create account · ChatAI", on_load=SessionState.redirect_if_signed_in)
+    app.add_page(
+        signup_page, route="/signup", title="Create account · ChatAI", on_load=SessionState.redirect_if_signed_in
+    )

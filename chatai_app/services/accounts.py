@@ -81,7 +81,13 @@ def _slugify(name: str) -> str:
 
 
 async def sign_up(
-    *, session: AsyncSession, email: str, password: str, full_name: str = "", workspace_name: str = "", locale: str = "en"
+    *,
+    session: AsyncSession,
+    email: str,
+    password: str,
+    full_name: str = "",
+    workspace_name: str = "",
+    locale: str = "en",
 ) -> AuthContext:
     """Create a user, their workspace (tenant) and make them its owner."""
     validate_sign_up(email, password, full_name, workspace_name)
@@ -106,7 +112,11 @@ async def sign_up(
 async def authenticate(*, session: AsyncSession, email: str, password: str) -> AuthContext:
     """Same error, and the same argon2 cost, for an unknown email and a wrong password."""
     user = await find_user_by_email(session=session, email=email)
-    if not await verify_password_async(user.password_hash if user else None, password or "") or not user or not user.is_active:
+    if (
+        not await verify_password_async(user.password_hash if user else None, password or "")
+        or not user
+        or not user.is_active
+    ):
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password_async(password)
@@ -182,9 +192,7 @@ async def create_admin(*, session: AsyncSession, email: str, password: str, full
         existing.platform_role = PlatformRole.admin
         session.add(existing)
         return await load_context(session=session, user_id=existing.id)
-    ctx = await sign_up(
-        session=session, email=email, password=password, full_name=full_name, workspace_name="Platform"
-    )
+    ctx = await sign_up(session=session, email=email, password=password, full_name=full_name, workspace_name="Platform")
     user = await session.get(User, ctx.user_id)
     assert user is not None
     user.platform_role = PlatformRole.admin

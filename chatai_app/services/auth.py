@@ -46,7 +46,12 @@ async def sign_in(
     await enforce(policy.limiter, keys, limit=policy.per_minute)
     context = await authenticate(session=session, email=email, password=password)
     return await open_session(
-        session=session, context=context, kind=kind, ttl_s=policy.session_ttl_s, user_agent=client.user_agent, ip=client.ip
+        session=session,
+        context=context,
+        kind=kind,
+        ttl_s=policy.session_ttl_s,
+        user_agent=client.user_agent,
+        ip=client.ip,
     )
 
 
@@ -65,8 +70,18 @@ async def register(
     keys = [f"signup:ip:{client.ip}", f"signup:acct:{normalize_email(email)}"]
     await enforce(policy.limiter, keys, limit=policy.per_minute)
     context = await sign_up(
-        session=session, email=email, password=password, full_name=full_name, workspace_name=workspace_name, locale=locale
+        session=session,
+        email=email,
+        password=password,
+        full_name=full_name,
+        workspace_name=workspace_name,
+        locale=locale,
     )
     return await open_session(
-        session=session, context=context, kind=kind, ttl_s=policy.session_ttl_s, user_agent=client.user_agent, ip=client.ip
+        session=session,
+        context=context,
+        kind=kind,
+        ttl_s=policy.session_ttl_s,
+        user_agent=client.user_agent,
+        ip=client.ip,
     )

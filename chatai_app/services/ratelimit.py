@@ -34,9 +34,7 @@ class PostgresRateLimiter:
         stmt = (
             insert(RateLimitBucket)
             .values(key=key, window_start=datetime.fromtimestamp(start, UTC), hits=1)
-            .on_conflict_do_update(
-                index_elements=["key", "window_start"], set_={"hits": RateLimitBucket.hits + 1}
-            )
+            .on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": RateLimitBucket.hits + 1})
             .returning(RateLimitBucket.hits)
         )
         async with session_scope() as session:

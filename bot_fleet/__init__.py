@@ -1,0 +1,1 @@
+"""Telegram channel adapter: one process serving many tenants' bots (see issue 5)."""
