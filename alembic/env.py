@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, pool
 from alembic import context
 from chatai_app import models
 from chatai_app.db import sqlalchemy_url
+from chatai_app.migrations import include_object
 from chatai_app.settings import get_settings
 
 config = context.config

@@ -14,6 +14,15 @@ from chatai_app.db import sqlalchemy_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Indexes written by hand in migrations (expression HNSW per dimension, trigram) that
+# the models do not describe; autogenerate must not propose dropping them.
+HAND_WRITTEN_INDEX_MARKERS = ("_embedding_", "_trgm")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "index" and reflected and any(m in (name or "") for m in HAND_WRITTEN_INDEX_MARKERS))
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))

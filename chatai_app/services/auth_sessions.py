@@ -88,7 +88,7 @@ async def revoke_session(*, session: AsyncSession, token: str, kind: str) -> Non
 
 
 async def revoke_family(*, session: AsyncSession, family_id: uuid.UUID) -> None:
-    await session.execute(
+    await session.exec(
         sa.update(AuthSession)
         .where(AuthSession.family_id == family_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
@@ -108,6 +108,7 @@ async def rotate_refresh_token(*, session: AsyncSession, token: str, ttl_s: int)
         raise AuthenticationRequired("Refresh token is not valid")
     if row.revoked_at is not None:
         await revoke_family(session=session, family_id=row.family_id)
+        await session.commit()  # the revocation must outlive the error we raise next
         raise AuthenticationRequired("Refresh token was already used; all sessions of this login are revoked")
     if row.expires_at <= utcnow():
         raise AuthenticationRequired("Refresh token has expired")

@@ -10,4 +10,4 @@ from chatai_app.models import BotInstance
 
 async def count_enabled_bots(*, session: AsyncSession) -> int:
     stmt = sa.select(sa.func.count()).select_from(BotInstance).where(BotInstance.enabled)
-    return (await session.execute(stmt)).scalar_one()
+    return (await session.exec(stmt)).scalar_one()

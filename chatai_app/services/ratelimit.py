@@ -38,9 +38,9 @@ class PostgresRateLimiter:
             .returning(RateLimitBucket.hits)
         )
         async with session_scope() as session:
-            hits = (await session.execute(stmt)).scalar_one()
+            hits = (await session.exec(stmt)).scalar_one()
             if hits == 1:  # first hit of a new window: drop stale windows of this key
-                await session.execute(
+                await session.exec(
                     sa.delete(RateLimitBucket).where(
                         RateLimitBucket.key == key,
                         RateLimitBucket.window_start < datetime.fromtimestamp(start, UTC),

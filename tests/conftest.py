@@ -1,0 +1,57 @@
+"""Shared fixtures: a real embedded PostgreSQL (pgvector) migrated to head, cleaned per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from chatai_app.db import dispose_engines, session_scope
+from chatai_app.embedded_pg import start_embedded_postgres
+from chatai_app.migrations import upgrade_to_head
+from chatai_app.settings import get_settings
+
+# Tables that hold reference data seeded by migrations; everything else is emptied per test.
+SEEDED_TABLES = {"alembic_version", "plans", "system_settings"}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir: Path = tmp_path_factory.mktemp("chatai-data")
+    url = start_embedded_postgres(data_dir, cleanup_mode="delete")
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("REDIS_URL", None)
+    get_settings.cache_clear()
+    upgrade_to_head(url)
+    yield url
+
+
+def _truncate_all(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            if row[0] not in SEEDED_TABLES
+        ]
+        conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def clean_db(database_url: str) -> str:
+    _truncate_all(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def session(clean_db: str) -> AsyncIterator:
+    async with session_scope() as db_session:
+        yield db_session
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _dispose_engines_at_end() -> AsyncIterator[None]:
+    yield
+    await dispose_engines()
