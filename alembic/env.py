@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import create_engine, pool
 
-from alembic import context
 from chatai_app import models
 from chatai_app.db import sqlalchemy_url
 from chatai_app.migrations import include_object
@@ -22,15 +22,6 @@ target_metadata = models.metadata
 def _database_url() -> str:
     explicit = config.attributes.get("database_url") or context.get_x_argument(as_dictionary=True).get("url")
     return sqlalchemy_url(explicit or get_settings().require_database_url())
-
-
-# Indexes written by hand in migrations (expression HNSW per dimension, trigram) that
-# the models do not describe; autogenerate must not propose dropping them.
-HAND_WRITTEN_INDEX_MARKERS = ("_embedding_", "_trgm")
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "index" and reflected and any(m in (name or "") for m in HAND_WRITTEN_INDEX_MARKERS))
 
 
 def run_migrations_offline() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from alembic import command
 from chatai_app.db import sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parent.parent

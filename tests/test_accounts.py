@@ -10,13 +10,13 @@ from chatai_app.services import accounts
 from chatai_app.services.errors import Conflict, InvalidCredentials, PermissionDenied, ValidationFailed
 
 
-async def _sign_up(session, email: str = "Owner@Example.com", password: str = "correct horse"):  # noqa: ANN001
+async def _sign_up(session, email: str = "Owner@Example.com", password: str = "correct horse"):
     return await accounts.sign_up(
         session=session, email=email, password=password, full_name="Olga", workspace_name="Acme"
     )
 
 
-async def test_sign_up_creates_user_tenant_and_owner_membership(session) -> None:  # noqa: ANN001
+async def test_sign_up_creates_user_tenant_and_owner_membership(session) -> None:
     context = await _sign_up(session)
     assert context.email == "owner@example.com" and context.role == "owner" and context.tenant_name == "Acme"
     user = (await session.exec(select(User))).one()
@@ -30,21 +30,21 @@ async def test_sign_up_creates_user_tenant_and_owner_membership(session) -> None
     ("email", "password", "field"),
     [("", "long-enough", "email"), ("not-an-email", "long-enough", "email"), ("a@b.co", "short", "password")],
 )
-async def test_sign_up_reports_each_bad_field(session, email: str, password: str, field: str) -> None:  # noqa: ANN001
+async def test_sign_up_reports_each_bad_field(session, email: str, password: str, field: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         await accounts.sign_up(session=session, email=email, password=password)
     assert field in caught.value.fields
     assert (await session.exec(select(User))).first() is None
 
 
-async def test_duplicate_email_is_refused_case_insensitively(session) -> None:  # noqa: ANN001
+async def test_duplicate_email_is_refused_case_insensitively(session) -> None:
     await _sign_up(session)
     with pytest.raises(ValidationFailed) as caught:
         await _sign_up(session, email="OWNER@example.COM")
     assert "already exists" in caught.value.fields["email"]
 
 
-async def test_wrong_password_and_unknown_email_fail_the_same_way(session) -> None:  # noqa: ANN001
+async def test_wrong_password_and_unknown_email_fail_the_same_way(session) -> None:
     await _sign_up(session)
     with pytest.raises(InvalidCredentials) as wrong_password:
         await accounts.authenticate(session=session, email="owner@example.com", password="wrong password")
@@ -53,13 +53,13 @@ async def test_wrong_password_and_unknown_email_fail_the_same_way(session) -> No
     assert str(wrong_password.value) == str(unknown_email.value) == "Invalid email or password"
 
 
-async def test_authenticate_accepts_any_email_case(session) -> None:  # noqa: ANN001
+async def test_authenticate_accepts_any_email_case(session) -> None:
     created = await _sign_up(session)
     context = await accounts.authenticate(session=session, email=" OWNER@example.com ", password="correct horse")
     assert context.user_id == created.user_id and context.tenant_id == created.tenant_id
 
 
-async def test_profile_and_password_change(session) -> None:  # noqa: ANN001
+async def test_profile_and_password_change(session) -> None:
     context = await _sign_up(session)
     await accounts.update_profile(session=session, user_id=context.user_id, full_name="Olga P.", locale="ru")
     with pytest.raises(ValidationFailed):
@@ -67,12 +67,14 @@ async def test_profile_and_password_change(session) -> None:  # noqa: ANN001
     with pytest.raises(ValidationFailed) as caught:
         await accounts.change_password(session=session, user_id=context.user_id, current="nope", new="new password 1")
     assert "current_password" in caught.value.fields
-    await accounts.change_password(session=session, user_id=context.user_id, current="correct horse", new="new password 1")
+    await accounts.change_password(
+        session=session, user_id=context.user_id, current="correct horse", new="new password 1"
+    )
     refreshed = await accounts.authenticate(session=session, email="owner@example.com", password="new password 1")
     assert (refreshed.full_name, refreshed.locale) == ("Olga P.", "ru")
 
 
-async def test_create_admin_and_promote(session) -> None:  # noqa: ANN001
+async def test_create_admin_and_promote(session) -> None:
     assert not await accounts.admin_exists(session=session)
     admin = await accounts.create_admin(session=session, email="root@example.com", password="admin password")
     assert admin.is_admin and await accounts.admin_exists(session=session)
@@ -83,7 +85,7 @@ async def test_create_admin_and_promote(session) -> None:  # noqa: ANN001
     assert promoted.user_id == user.user_id and promoted.is_admin
 
 
-async def test_load_context_refuses_a_foreign_tenant(session) -> None:  # noqa: ANN001
+async def test_load_context_refuses_a_foreign_tenant(session) -> None:
     alice = await _sign_up(session, email="alice@example.com")
     bob = await _sign_up(session, email="bob@example.com")
     with pytest.raises(PermissionDenied):

@@ -98,7 +98,9 @@ async def test_login_is_rate_limited_per_account_across_ips(clean_db: str) -> No
     statuses = []
     for i in range(11):
         async with _client(f"10.1.0.{i}") as client:
-            response = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": "bad pass 1"})
+            response = await client.post(
+                "/api/v1/auth/login", json={"email": SIGNUP["email"], "password": "bad pass 1"}
+            )
             statuses.append(response.status_code)
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
 

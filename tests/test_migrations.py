@@ -67,7 +67,10 @@ def test_vector_and_full_text_indexes_exist(database_url: str) -> None:
 
 def test_tsvector_is_language_aware(clean_db: str) -> None:
     with psycopg.connect(clean_db) as conn:
-        conn.execute("INSERT INTO tenants (id, name, slug, plan_code, currency) VALUES (gen_random_uuid(), 't', 't', 'free', 'RUB')")
+        conn.execute(
+            "INSERT INTO tenants (id, name, slug, plan_code, currency) "
+            "VALUES (gen_random_uuid(), 't', 't', 'free', 'RUB')"
+        )
         tenant = conn.execute("SELECT id FROM tenants").fetchone()[0]
         conn.execute(
             "INSERT INTO assistants (id, tenant_id, name, tone, language, provider, model, temperature, max_tokens, "
@@ -77,9 +80,9 @@ def test_tsvector_is_language_aware(clean_db: str) -> None:
         )
         assistant = conn.execute("SELECT id FROM assistants").fetchone()[0]
         conn.execute(
-            "INSERT INTO documents (id, tenant_id, assistant_id, filename, mime_type, size_bytes, content_hash, status, "
-            "progress, page_count, chunk_count, storage_key) VALUES (gen_random_uuid(), %s, %s, 'f', 'text/plain', 1, "
-            "'h', 'ready', 1, 1, 1, '')",
+            "INSERT INTO documents (id, tenant_id, assistant_id, filename, mime_type, size_bytes, content_hash, "
+            "status, progress, page_count, chunk_count, storage_key) "
+            "VALUES (gen_random_uuid(), %s, %s, 'f', 'text/plain', 1, 'h', 'ready', 1, 1, 1, '')",
             (tenant, assistant),
         )
         document = conn.execute("SELECT id FROM documents").fetchone()[0]

@@ -21,7 +21,7 @@ def _redis_available() -> bool:
         return False
 
 
-async def _exercise(limiter) -> None:  # noqa: ANN001
+async def _exercise(limiter) -> None:
     key = f"test:{uuid.uuid4()}"
     waits = [await limiter.hit(key, limit=3, window_s=60) for _ in range(4)]
     assert waits[:3] == [0, 0, 0]

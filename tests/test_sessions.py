@@ -8,7 +8,7 @@ from chatai_app.services import accounts, auth_sessions
 from chatai_app.services.errors import AuthenticationRequired
 
 
-async def test_web_session_resolves_until_revoked(session) -> None:  # noqa: ANN001
+async def test_web_session_resolves_until_revoked(session) -> None:
     context = await accounts.sign_up(session=session, email="web@example.com", password="web password")
     opened = await auth_sessions.open_session(session=session, context=context, kind="web", ttl_s=60)
     resolved = await auth_sessions.resolve_session(session=session, token=opened.token, kind="web")
@@ -20,7 +20,7 @@ async def test_web_session_resolves_until_revoked(session) -> None:  # noqa: ANN
         await auth_sessions.resolve_session(session=session, token=opened.token, kind="web")
 
 
-async def test_expired_session_is_refused(session) -> None:  # noqa: ANN001
+async def test_expired_session_is_refused(session) -> None:
     context = await accounts.sign_up(session=session, email="old@example.com", password="web password")
     opened = await auth_sessions.open_session(session=session, context=context, kind="web", ttl_s=-1)
     with pytest.raises(AuthenticationRequired):
