@@ -55,3 +55,8 @@ async def session(clean_db: str) -> AsyncIterator:
 async def _dispose_engines_at_end() -> AsyncIterator[None]:
     yield
     await dispose_engines()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: sync Playwright keeps its own event loop for the rest of the session."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -53,3 +53,12 @@ async def test_enforce_raises_with_retry_after(clean_db: str) -> None:
     with pytest.raises(RateLimited) as caught:
         await enforce(limiter, ["b"], limit=2)
     assert 0 < caught.value.retry_after_s <= 60
+
+
+def test_sliding_window_carries_the_previous_window_over_a_boundary() -> None:
+    from chatai_app.services.ratelimit import Window
+
+    just_after_boundary = Window(start=60, previous_start=0, elapsed_fraction=0.01, seconds_left=59)
+    assert just_after_boundary.verdict(current_hits=1, previous_hits=10, limit=10) == 59
+    late_in_window = Window(start=60, previous_start=0, elapsed_fraction=0.95, seconds_left=3)
+    assert late_in_window.verdict(current_hits=1, previous_hits=10, limit=10) == 0

@@ -1,8 +1,13 @@
-"""Fixed-window rate limits shared by every worker: Redis when configured, else PostgreSQL."""
+"""Sliding-window rate limits shared by every worker: Redis when configured, else PostgreSQL.
+
+The sliding-window counter weighs the previous fixed window by how much of it still
+overlaps the last `window_s` seconds, so a burst cannot double up across a boundary.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -16,37 +21,56 @@ from chatai_app.services.errors import RateLimited
 
 class RateLimiter(Protocol):
     async def hit(self, key: str, *, limit: int, window_s: int) -> int:
-        """Count one hit; return 0 when allowed, else seconds until the window resets."""
+        """Count one hit; return 0 when allowed, else seconds to wait."""
         ...
 
 
-def _window(window_s: int) -> tuple[int, int]:
-    now = int(time.time())
-    start = now - now % window_s
-    return start, start + window_s - now
+@dataclass(frozen=True)
+class Window:
+    start: int
+    previous_start: int
+    elapsed_fraction: float
+    seconds_left: int
+
+    @classmethod
+    def now(cls, window_s: int) -> Window:
+        now = time.time()
+        start = int(now) - int(now) % window_s
+        return cls(start, start - window_s, (now - start) / window_s, max(1, start + window_s - int(now)))
+
+    def verdict(self, current_hits: int, previous_hits: int, limit: int) -> int:
+        estimate = previous_hits * (1 - self.elapsed_fraction) + current_hits
+        return 0 if estimate <= limit else self.seconds_left
+
+
+def _at(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, UTC)
 
 
 class PostgresRateLimiter:
     """Counts in `rate_limit_buckets` in its own transaction, so a failed login still counts."""
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> int:
-        start, remaining = _window(window_s)
-        stmt = (
+        window = Window.now(window_s)
+        upsert = (
             insert(RateLimitBucket)
-            .values(key=key, window_start=datetime.fromtimestamp(start, UTC), hits=1)
+            .values(key=key, window_start=_at(window.start), hits=1)
             .on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": RateLimitBucket.hits + 1})
             .returning(RateLimitBucket.hits)
         )
+        previous = sa.select(RateLimitBucket.hits).where(
+            RateLimitBucket.key == key, RateLimitBucket.window_start == _at(window.previous_start)
+        )
         async with session_scope() as session:
-            hits = (await session.exec(stmt)).scalar_one()
-            if hits == 1:  # first hit of a new window: drop stale windows of this key
+            current_hits = (await session.exec(upsert)).scalar_one()
+            previous_hits = (await session.exec(previous)).scalar_one_or_none() or 0
+            if current_hits == 1:  # first hit of a new window: drop windows that no longer count
                 await session.exec(
                     sa.delete(RateLimitBucket).where(
-                        RateLimitBucket.key == key,
-                        RateLimitBucket.window_start < datetime.fromtimestamp(start, UTC),
+                        RateLimitBucket.key == key, RateLimitBucket.window_start < _at(window.previous_start)
                     )
                 )
-        return 0 if hits <= limit else remaining
+        return window.verdict(current_hits, previous_hits, limit)
 
 
 class RedisRateLimiter:
@@ -56,11 +80,13 @@ class RedisRateLimiter:
         self._redis = Redis.from_url(redis_url)
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> int:
-        start, remaining = _window(window_s)
-        redis_key = f"chatai:rl:{key}:{start}"
+        window = Window.now(window_s)
+        current_key, previous_key = f"chatai:rl:{key}:{window.start}", f"chatai:rl:{key}:{window.previous_start}"
         async with self._redis.pipeline(transaction=True) as pipe:
-            hits, _ = await pipe.incr(redis_key).expire(redis_key, window_s + 1).execute()
-        return 0 if hits <= limit else remaining
+            current_hits, _, previous_hits = (
+                await pipe.incr(current_key).expire(current_key, 2 * window_s + 1).get(previous_key).execute()
+            )
+        return window.verdict(int(current_hits), int(previous_hits or 0), limit)
 
     async def close(self) -> None:
         await self._redis.aclose()
