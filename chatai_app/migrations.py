@@ -19,7 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 HAND_WRITTEN_INDEX_MARKERS = ("_embedding_", "_trgm")
 
 
+# Tables owned by libraries whose schema a migration installs (the procrastinate job queue).
+LIBRARY_TABLE_PREFIXES = ("procrastinate_",)
+
+
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    if type_ == "table" and (name or "").startswith(LIBRARY_TABLE_PREFIXES):
+        return False
     return not (type_ == "index" and reflected and any(m in (name or "") for m in HAND_WRITTEN_INDEX_MARKERS))
 
 

@@ -6,7 +6,7 @@ from chatai_app.models.accounts import AuthSession, Membership, PlatformRole, Ra
 from chatai_app.models.assistants import Assistant, BotInstance, OutboxMessage, TelegramUpdate
 from chatai_app.models.billing import BalanceTransaction, Plan, PromoCode, PromoRedemption
 from chatai_app.models.dialogs import Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
-from chatai_app.models.knowledge import DEFAULT_EMBEDDING_DIM, Document, KnowledgeChunk, QAPair
+from chatai_app.models.knowledge import DEFAULT_EMBEDDING_DIM, Document, DocumentFile, KnowledgeChunk, QAPair
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
 
 metadata = SQLModel.metadata
@@ -22,6 +22,7 @@ __all__ = [
     "DialogMessage",
     "DialogStatus",
     "Document",
+    "DocumentFile",
     "HandoffAudit",
     "KnowledgeChunk",
     "Membership",

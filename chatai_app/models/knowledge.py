@@ -60,6 +60,18 @@ class Document(SQLModel, table=True):
     updated_at: datetime | None = timestamp()
 
 
+class DocumentFile(SQLModel, table=True):
+    """The uploaded bytes, stored in the same transaction as the document and its ingestion job."""
+
+    __tablename__ = "document_files"
+
+    document_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tenant_id: uuid.UUID = tenant_fk()
+    content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
 class KnowledgeChunk(SQLModel, table=True):
     __tablename__ = "knowledge_chunks"
     __table_args__ = (

@@ -1,0 +1,1 @@
+"""Knowledge base: uploads, extraction, chunking, embeddings, retrieval, Q&A."""

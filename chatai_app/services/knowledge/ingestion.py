@@ -1,0 +1,128 @@
+"""Ingestion job: extract -> chunk -> embed (with progress) -> swap the document's chunks atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from chatai_app.db import session_scope
+from chatai_app.models import Assistant, Document, DocumentFile, KnowledgeChunk
+from chatai_app.models._base import utcnow
+from chatai_app.services.knowledge.chunking import Chunk, chunk_blocks
+from chatai_app.services.knowledge.embeddings import EMBED_BATCH, EmbeddingProvider, provider_for
+from chatai_app.services.knowledge.extraction import extract_blocks, fts_config_for
+from chatai_app.services.knowledge.uploads import UploadRejected
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Source:
+    tenant_id: uuid.UUID
+    assistant_id: uuid.UUID
+    filename: str
+    kind: str
+    data: bytes
+    embedding_model: str
+
+
+async def ingest_document(document_id: uuid.UUID) -> str:
+    """Run one document through the pipeline; returns its final status. Unexpected errors propagate (retry)."""
+    source = await _start(document_id)
+    if source is None:
+        return "gone"
+    try:
+        blocks = await asyncio.to_thread(extract_blocks, source.kind, source.data, source.filename)
+        chunks = chunk_blocks(blocks)
+        provider = provider_for(source.embedding_model)
+        vectors = await _embed_with_progress(document_id, provider, chunks)
+        pages = max((b.page or 0 for b in blocks), default=0)
+        return await _store(document_id, source, chunks, vectors, provider, pages)
+    except UploadRejected as rejected:  # the file itself is the problem: retrying cannot help
+        await _set(document_id, status="failed", error=rejected.message)
+        return "failed"
+    except Exception as exc:
+        await _set(document_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+
+
+async def _start(document_id: uuid.UUID) -> _Source | None:
+    async with session_scope() as session:
+        row = (
+            await session.exec(
+                sa.select(Document, DocumentFile.content, Assistant.embedding_model)
+                .join(DocumentFile, DocumentFile.document_id == Document.id)
+                .join(Assistant, Assistant.id == Document.assistant_id)
+                .where(Document.id == document_id)
+                .with_for_update(of=Document)
+            )
+        ).first()
+        if row is None:
+            return None
+        document, content, embedding_model = row
+        document.status, document.progress, document.error, document.updated_at = "processing", 0.0, "", utcnow()
+        session.add(document)
+        return _Source(
+            document.tenant_id, document.assistant_id, document.filename, document.storage_key, content, embedding_model
+        )
+
+
+async def _set(document_id: uuid.UUID, **values: object) -> None:
+    async with session_scope() as session:
+        await session.exec(sa.update(Document).where(Document.id == document_id).values(updated_at=utcnow(), **values))
+
+
+async def _embed_with_progress(
+    document_id: uuid.UUID, provider: EmbeddingProvider, chunks: list[Chunk]
+) -> list[list[float]]:
+    vectors: list[list[float]] = []
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = [chunk.embedding_text() for chunk in chunks[start : start + EMBED_BATCH]]
+        vectors.extend(await provider.embed_passages(batch))
+        await _set(document_id, progress=round(0.05 + 0.9 * len(vectors) / len(chunks), 3))
+    return vectors
+
+
+async def _store(
+    document_id: uuid.UUID,
+    source: _Source,
+    chunks: list[Chunk],
+    vectors: list[list[float]],
+    provider: EmbeddingProvider,
+    pages: int,
+) -> str:
+    rows = [
+        KnowledgeChunk(
+            tenant_id=source.tenant_id,
+            assistant_id=source.assistant_id,
+            document_id=document_id,
+            ordinal=ordinal,
+            content=chunk.content,
+            heading=chunk.heading,
+            page=chunk.page,
+            embedding_model=provider.name,
+            embedding_dim=len(vector),
+            embedding=vector,
+            fts_config=fts_config_for(chunk.content),
+        )
+        for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True))
+    ]
+    try:
+        async with session_scope() as session:
+            await session.exec(sa.delete(KnowledgeChunk).where(KnowledgeChunk.document_id == document_id))
+            session.add_all(rows)
+            await session.exec(
+                sa.update(Document)
+                .where(Document.id == document_id)
+                .values(status="ready", progress=1.0, error="", chunk_count=len(rows), page_count=pages,
+                        updated_at=utcnow())
+            )  # fmt: skip
+    except IntegrityError:  # the document was deleted while we worked
+        log.info("document %s vanished during ingestion", document_id)
+        return "gone"
+    return "ready"

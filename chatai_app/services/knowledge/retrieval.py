@@ -1,0 +1,222 @@
+"""Hybrid retrieval: language-aware full-text search fused with pgvector search (reciprocal rank fusion).
+
+Q&A pairs compete in the same fusion; a near-exact Q&A question match wins outright.
+Every query is filtered by tenant and assistant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatai_app.services.assistants import get_assistant
+from chatai_app.services.knowledge.embeddings import EmbeddingProvider, provider_for
+
+Mode = Literal["hybrid", "fts", "vector"]
+CANDIDATES = 50
+RRF_K = 60
+QA_EXACT_SIMILARITY = 0.8  # pg_trgm similarity of the question texts
+PRESELECT = 500
+BM25_K1, BM25_B = 1.2, 0.75
+
+# An OR-query of the question's lexemes under both configurations (`websearch_to_tsquery` would AND them).
+OR_QUERY = """
+    (SELECT coalesce(to_tsquery('russian', nullif(string_agg(quote_literal(l), ' | '), '')), ''::tsquery)
+       FROM unnest(tsvector_to_array(to_tsvector('russian', :q))) AS l)
+    || (SELECT coalesce(to_tsquery('english', nullif(string_agg(quote_literal(l), ' | '), '')), ''::tsquery)
+       FROM unnest(tsvector_to_array(to_tsvector('english', :q))) AS l)
+"""
+
+
+@dataclass
+class Hit:
+    kind: str  # chunk | qa
+    id: str
+    text: str
+    score: float
+    document_id: str | None = None
+    document_name: str | None = None
+    page: int | None = None
+    heading: str = ""
+    answer: str | None = None
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "text": self.text,
+            "answer": self.answer,
+            "document_id": self.document_id,
+            "document": self.document_name,
+            "page": self.page,
+            "heading": self.heading,
+            "score": round(self.score, 6),
+        }
+
+
+def _fts_sql(table: str) -> sa.TextClause:
+    """BM25 over PostgreSQL full-text lexemes (ts_rank has no IDF, which costs ~10 points of hit@1).
+
+    The GIN index finds chunks sharing any query lexeme; the best PRESELECT of them by ts_rank_cd
+    are scored with BM25, using document frequencies over the assistant's whole scope.
+    """
+    return sa.text(f"""
+        WITH terms AS (
+            SELECT DISTINCT lexeme FROM unnest(
+                tsvector_to_array(to_tsvector('russian', :q)) || tsvector_to_array(to_tsvector('english', :q))
+            ) AS lexeme
+        ),
+        query AS (SELECT {OR_QUERY} AS tsq),
+        candidates AS (
+            SELECT t.id, t.tsv FROM {table} t, query
+             WHERE t.tenant_id = :tenant AND t.assistant_id = :assistant AND t.tsv @@ query.tsq
+             ORDER BY ts_rank_cd(t.tsv, query.tsq) DESC LIMIT {PRESELECT}
+        ),
+        stats AS (
+            SELECT (SELECT count(*) FROM {table} WHERE tenant_id = :tenant AND assistant_id = :assistant)::float AS n,
+                   greatest(avg(length(tsv)), 1)::float AS avgdl
+              FROM candidates
+        ),
+        df AS (
+            SELECT terms.lexeme, count(t.id)::float AS df
+              FROM terms JOIN {table} t
+                ON t.tenant_id = :tenant AND t.assistant_id = :assistant
+               AND t.tsv @@ to_tsquery('simple', quote_literal(terms.lexeme))
+             GROUP BY terms.lexeme
+        )
+        SELECT c.id::text,
+               sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
+                   * u.tf * ({BM25_K1} + 1) / (u.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(c.tsv) / stats.avgdl))
+               ) AS score
+          FROM candidates c
+          CROSS JOIN LATERAL (
+              SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf FROM unnest(c.tsv)
+          ) u
+          JOIN df ON df.lexeme = u.lexeme
+          CROSS JOIN stats
+         GROUP BY c.id
+         ORDER BY score DESC, c.id
+         LIMIT :limit
+    """)
+
+
+def _vector_sql(table: str, dim: int) -> sa.TextClause:
+    # The expression matches the partial HNSW index `(embedding::vector(dim))` of migration 0001.
+    return sa.text(f"""
+        SELECT id::text, 1 - (embedding::vector({dim}) <=> CAST(:vector AS vector({dim}))) AS score
+          FROM {table}
+         WHERE tenant_id = :tenant AND assistant_id = :assistant AND embedding_dim = {dim}
+           AND embedding_model = :model
+         ORDER BY embedding::vector({dim}) <=> CAST(:vector AS vector({dim}))
+         LIMIT :limit
+    """)
+
+
+async def _ranked_ids(session: AsyncSession, statement: sa.TextClause, params: dict[str, object]) -> list[str]:
+    return [row[0] for row in (await session.exec(statement, params=params)).all()]
+
+
+async def _exact_qa(session: AsyncSession, scope: dict[str, object], query: str) -> str | None:
+    statement = sa.text("""
+        SELECT id::text FROM qa_knowledge
+         WHERE tenant_id = :tenant AND assistant_id = :assistant
+           AND similarity(lower(question), lower(:q)) >= :threshold
+         ORDER BY similarity(lower(question), lower(:q)) DESC LIMIT 1
+    """)
+    row = (await session.exec(statement, params={**scope, "q": query, "threshold": QA_EXACT_SIMILARITY})).first()
+    return row[0] if row else None
+
+
+async def _rankings(
+    session: AsyncSession, scope: dict[str, object], query: str, mode: Mode, provider: EmbeddingProvider
+) -> dict[str, list[str]]:
+    """Ranked id lists per (source, method): 'chunk:fts', 'qa:vector', ..."""
+    rankings: dict[str, list[str]] = {}
+    if mode in ("hybrid", "fts"):
+        for kind, table in (("chunk", "knowledge_chunks"), ("qa", "qa_knowledge")):
+            rankings[f"{kind}:fts"] = await _ranked_ids(
+                session, _fts_sql(table), {**scope, "q": query, "limit": CANDIDATES}
+            )
+    if mode in ("hybrid", "vector"):
+        vector = await provider.embed_query(query)
+        await session.exec(sa.text("SET LOCAL hnsw.ef_search = 100"))
+        await session.exec(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        params = {**scope, "vector": str(vector), "model": provider.name, "limit": CANDIDATES}
+        for kind, table in (("chunk", "knowledge_chunks"), ("qa", "qa_knowledge")):
+            rankings[f"{kind}:vector"] = await _ranked_ids(session, _vector_sql(table, len(vector)), params)
+    return rankings
+
+
+def fuse(rankings: dict[str, list[str]]) -> list[tuple[str, str, float, dict[str, int]]]:
+    """Reciprocal rank fusion across methods; returns (kind, id, score, ranks) best first."""
+    scores: dict[tuple[str, str], float] = {}
+    ranks: dict[tuple[str, str], dict[str, int]] = {}
+    for name, ids in rankings.items():
+        kind, method = name.split(":")
+        for rank, item_id in enumerate(ids, start=1):
+            key = (kind, item_id)
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            ranks.setdefault(key, {})[method] = rank
+    ordered = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    return [(kind, item_id, score, ranks[(kind, item_id)]) for (kind, item_id), score in ordered]
+
+
+async def search(
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    assistant_id: uuid.UUID,
+    query: str,
+    k: int = 5,
+    mode: Mode = "hybrid",
+) -> list[Hit]:
+    query = (query or "").strip()[:2000]
+    assistant = await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    if not query:
+        return []
+    scope = {"tenant": tenant_id, "assistant": assistant_id}
+    provider = provider_for(assistant.embedding_model)
+    fused = fuse(await _rankings(session, scope, query, mode, provider))
+    if mode == "hybrid" and (exact := await _exact_qa(session, scope, query)):
+        fused = [("qa", exact, 1.0, {"exact": 1})] + [f for f in fused if f[:2] != ("qa", exact)]
+    return await _hydrate(session, fused[:k])
+
+
+async def _hydrate(session: AsyncSession, fused: list[tuple[str, str, float, dict[str, int]]]) -> list[Hit]:
+    chunk_ids = [int(item_id) for kind, item_id, _, _ in fused if kind == "chunk"]
+    qa_ids = [uuid.UUID(item_id) for kind, item_id, _, _ in fused if kind == "qa"]
+    chunks = {
+        str(row.id): row
+        for row in (
+            await session.exec(
+                sa.text("""
+                    SELECT c.id, c.content, c.heading, c.page, c.document_id::text, d.filename
+                      FROM knowledge_chunks c JOIN documents d ON d.id = c.document_id
+                     WHERE c.id = ANY(:ids)
+                """),
+                params={"ids": chunk_ids},
+            )
+        ).all()
+    }
+    qas = {
+        str(row.id): row
+        for row in (
+            await session.exec(
+                sa.text("SELECT id, question, answer FROM qa_knowledge WHERE id = ANY(:ids)"), params={"ids": qa_ids}
+            )
+        ).all()
+    }
+    hits = []
+    for kind, item_id, score, ranks in fused:
+        if kind == "chunk" and (c := chunks.get(item_id)):
+            hits.append(
+                Hit("chunk", item_id, c.content, score, c.document_id, c.filename, c.page, c.heading, None, ranks)
+            )
+        elif kind == "qa" and (q := qas.get(item_id)):
+            hits.append(Hit("qa", item_id, q.question, score, answer=q.answer, ranks=ranks))
+    return hits
