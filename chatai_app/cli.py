@@ -8,8 +8,10 @@ import getpass
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from chatai_app.cli_knowledge import add_commands as add_knowledge_commands
 from chatai_app.settings import get_settings
 
 
@@ -60,6 +62,23 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(_: argparse.Namespace) -> int:
+    from chatai_app.worker import main as worker_main
+
+    worker_main()
+    return 0
+
+
+def with_database(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run the handler once DATABASE_URL points at a database (starting the embedded one if needed)."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        _database_url(args.data_dir)
+        return handler(args)
+
+    return wrapped
+
+
 def cmd_setup(_: argparse.Namespace) -> int:
     from chatai_app.toolchain import ensure_bun
 
@@ -89,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply all Alembic migrations").set_defaults(handler=cmd_db_upgrade)
+
+    commands.add_parser("worker", help="run the background job worker").set_defaults(handler=with_database(cmd_worker))
+    add_knowledge_commands(commands, with_database)
 
     admin = commands.add_parser("admin", help="platform admins").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create a platform admin (or promote an existing user)")

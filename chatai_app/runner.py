@@ -101,6 +101,7 @@ def _start_children(env: dict[str, str], port: int) -> list[Child]:
     ]
     return [
         _spawn("web", web_args, env),
+        _spawn("worker", [sys.executable, "-m", "chatai_app.worker"], env),
         _spawn("bot_fleet", [sys.executable, "-m", "bot_fleet"], env),
     ]
 

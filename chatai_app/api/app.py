@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from chatai_app.api import auth_routes, health_routes
+from chatai_app.api import auth_routes, health_routes, knowledge_routes
 from chatai_app.api.errors import install_error_handlers
 from chatai_app.api.metrics import MetricsMiddleware
 
@@ -21,5 +21,6 @@ def build_api() -> FastAPI:
     install_error_handlers(api)
     api.include_router(health_routes.router)
     api.include_router(auth_routes.router)
+    api.include_router(knowledge_routes.router)
     api.add_middleware(MetricsMiddleware)
     return api

@@ -6,9 +6,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from chatai_app.services import errors
+from chatai_app.services.knowledge.uploads import UploadRejected
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.ValidationFailed: 422,
+    UploadRejected: 422,
     errors.InvalidCredentials: 401,
     errors.AuthenticationRequired: 401,
     errors.PermissionDenied: 403,
@@ -31,6 +33,8 @@ async def domain_error_handler(_: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, errors.ValidationFailed):
         body["fields"] = exc.fields
+    if isinstance(exc, UploadRejected):
+        body["reason"] = exc.reason
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse(body, status_code=_status_for(exc), headers=headers)

@@ -17,7 +17,8 @@ DEFER_JOB = sa.text(
     "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])) AS id"
 )
 
-INGEST_DOCUMENT_TASK = "chatai.ingest_document"
+TASK_NAMESPACE = "chatai"
+INGEST_DOCUMENT_TASK = f"{TASK_NAMESPACE}:ingest_document"
 KNOWLEDGE_QUEUE = "knowledge"
 
 

@@ -6,6 +6,7 @@ of its answer texts occurs in the top-k retrieved chunks. The workspace is delet
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -110,7 +111,7 @@ async def _score(
 
 
 async def evaluate_dataset(path: Path, *, language: str, modes: tuple[Mode, ...] = ("hybrid", "fts")) -> EvalReport:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     async with session_scope() as session:
         tenant = Tenant(name=f"eval {language}", slug=f"eval-{uuid.uuid4().hex[:12]}")
         session.add(tenant)

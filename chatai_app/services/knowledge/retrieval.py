@@ -91,7 +91,8 @@ def _fts_sql(table: str) -> sa.TextClause:
         )
         SELECT c.id::text,
                sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-                   * u.tf * ({BM25_K1} + 1) / (u.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(c.tsv) / stats.avgdl))
+                   * u.tf * ({BM25_K1} + 1)
+                   / (u.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(c.tsv) / stats.avgdl))
                ) AS score
           FROM candidates c
           CROSS JOIN LATERAL (

@@ -1,0 +1,129 @@
+"""JSON API: assistants, their documents (upload, status, re-index, delete), Q&A pairs and search."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+from pydantic import BaseModel, Field
+
+from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.services import assistants
+from chatai_app.services.errors import ValidationFailed
+from chatai_app.services.knowledge import documents, qa, retrieval
+from chatai_app.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/assistants", tags=["knowledge"])
+
+
+class AssistantIn(BaseModel):
+    name: str = Field(max_length=1000)
+    language: str = "auto"
+    system_prompt: str = Field(default="", max_length=20000)
+
+
+class QAIn(BaseModel):
+    question: str = Field(max_length=5000)
+    answer: str = Field(max_length=20000)
+
+
+@router.post("", status_code=201)
+async def create_assistant(body: AssistantIn, context: CurrentContext, session: DbSession) -> assistants.AssistantOut:
+    return await assistants.create_assistant(session=session, tenant_id=context.tenant_id, **body.model_dump())
+
+
+@router.get("")
+async def list_assistants(context: CurrentContext, session: DbSession) -> list[assistants.AssistantOut]:
+    return await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    """Read at most limit+1 bytes so an oversized upload is refused without buffering all of it."""
+    return await upload.read(limit + 1)
+
+
+@router.post("/{assistant_id}/documents", status_code=201)
+async def upload_document(
+    assistant_id: uuid.UUID, context: CurrentContext, session: DbSession, file: UploadFile = File(...)
+) -> documents.DocumentOut:
+    limit = get_settings().max_upload_bytes
+    data = await _read_limited(file, limit)
+    return await documents.add_document(
+        session=session,
+        tenant_id=context.tenant_id,
+        assistant_id=assistant_id,
+        filename=file.filename or "",
+        data=data,
+        max_bytes=limit,
+    )
+
+
+@router.get("/{assistant_id}/documents")
+async def list_documents(
+    assistant_id: uuid.UUID, context: CurrentContext, session: DbSession
+) -> list[documents.DocumentOut]:
+    return await documents.list_documents(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
+
+
+@router.post("/{assistant_id}/documents/{document_id}/reindex", status_code=202)
+async def reindex_document(
+    assistant_id: uuid.UUID, document_id: uuid.UUID, context: CurrentContext, session: DbSession
+) -> documents.DocumentOut:
+    return await documents.reindex_document(session=session, tenant_id=context.tenant_id, document_id=document_id)
+
+
+@router.delete("/{assistant_id}/documents/{document_id}", status_code=204)
+async def delete_document(
+    assistant_id: uuid.UUID, document_id: uuid.UUID, context: CurrentContext, session: DbSession
+) -> None:
+    await documents.delete_document(session=session, tenant_id=context.tenant_id, document_id=document_id)
+
+
+@router.get("/{assistant_id}/search")
+async def search(
+    assistant_id: uuid.UUID,
+    context: CurrentContext,
+    session: DbSession,
+    q: str = Query(min_length=1, max_length=2000),
+    k: int = Query(default=5, ge=1, le=50),
+    mode: Literal["hybrid", "fts", "vector"] = "hybrid",
+) -> list[dict[str, object]]:
+    hits = await retrieval.search(
+        session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, query=q, k=k, mode=mode
+    )
+    return [hit.as_dict() for hit in hits]
+
+
+@router.get("/{assistant_id}/qa")
+async def list_qa(assistant_id: uuid.UUID, context: CurrentContext, session: DbSession) -> list[qa.QAOut]:
+    return await qa.list_qa(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
+
+
+@router.post("/{assistant_id}/qa", status_code=201)
+async def create_qa(assistant_id: uuid.UUID, body: QAIn, context: CurrentContext, session: DbSession) -> qa.QAOut:
+    return await qa.create_qa(
+        session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, **body.model_dump()
+    )
+
+
+@router.put("/{assistant_id}/qa/{qa_id}")
+async def update_qa(
+    assistant_id: uuid.UUID, qa_id: uuid.UUID, body: QAIn, context: CurrentContext, session: DbSession
+) -> qa.QAOut:
+    return await qa.update_qa(session=session, tenant_id=context.tenant_id, qa_id=qa_id, **body.model_dump())
+
+
+@router.delete("/{assistant_id}/qa/{qa_id}", status_code=204)
+async def delete_qa(assistant_id: uuid.UUID, qa_id: uuid.UUID, context: CurrentContext, session: DbSession) -> None:
+    await qa.delete_qa(session=session, tenant_id=context.tenant_id, qa_id=qa_id)
+
+
+@router.post("/{assistant_id}/qa/import")
+async def import_qa(
+    assistant_id: uuid.UUID, context: CurrentContext, session: DbSession, file: UploadFile = File(...)
+) -> qa.ImportReport:
+    data = await _read_limited(file, 2 * 2**20)
+    if len(data) > 2 * 2**20:
+        raise ValidationFailed({"file": "a Q&A CSV may be at most 2 MB"})
+    return await qa.import_qa_csv(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, data=data)

@@ -1,0 +1,85 @@
+"""Background job worker (procrastinate on PostgreSQL): ingestion now, outbox retries and more later.
+
+Run by `chatai run` as its own process, or by `chatai worker`. Jobs are enqueued by services
+inside their own transactions (services/jobs.py); this module only executes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from procrastinate import App, Blueprint, JobContext, PsycopgConnector, RetryStrategy, builtin_tasks
+
+from chatai_app.services.jobs import INGEST_DOCUMENT_TASK, KNOWLEDGE_QUEUE, TASK_NAMESPACE
+from chatai_app.settings import get_settings
+
+log = logging.getLogger("chatai.worker")
+STALLED_AFTER_S = 60
+
+
+def _libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+# Tasks register on this blueprint at import; `connected_app()` builds the app on the configured database.
+tasks = Blueprint()
+
+
+def connected_app() -> App:
+    app = App(connector=PsycopgConnector(conninfo=_libpq_url(get_settings().require_database_url())))
+    app.add_tasks_from(tasks, namespace=TASK_NAMESPACE)
+    return app
+
+
+@tasks.task(
+    name=INGEST_DOCUMENT_TASK.removeprefix(TASK_NAMESPACE + ":"),
+    queue=KNOWLEDGE_QUEUE,
+    retry=RetryStrategy(max_attempts=3, exponential_wait=4),
+)
+async def ingest_document(document_id: str) -> str:
+    from chatai_app.services.knowledge.ingestion import ingest_document as ingest
+
+    status = await ingest(uuid.UUID(document_id))
+    log.info("document %s: %s", document_id, status)
+    return status
+
+
+@tasks.periodic(cron="* * * * *")
+@tasks.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
+    """Jobs of a worker that died (kill -9, power loss) go back to the queue."""
+    manager = context.app.job_manager
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
+        log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
+        await manager.retry_job(job)
+
+
+@tasks.periodic(cron="0 * * * *")
+@tasks.task(name="prune_finished_jobs", queueing_lock="prune_finished_jobs", pass_context=True)
+async def prune_finished_jobs(context: JobContext, timestamp: int) -> None:
+    await builtin_tasks.remove_old_jobs(context, max_hours=72, remove_failed=False, remove_cancelled=True)
+
+
+async def run_until_idle(queues: list[str] | None = None) -> None:
+    """Process what is queued, then return (used by the CLI when no `chatai run` is up)."""
+    bound = connected_app()
+    async with bound.open_async():
+        await bound.run_worker_async(queues=queues, wait=False, install_signal_handlers=False)
+
+
+async def run_forever(concurrency: int = 2) -> None:
+    bound = connected_app()
+    async with bound.open_async():
+        await bound.run_worker_async(concurrency=concurrency, install_signal_handlers=True)
+
+
+def main() -> None:
+    import asyncio
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(run_forever())
+
+
+if __name__ == "__main__":
+    main()
