@@ -29,6 +29,7 @@ def navbar() -> rx.Component:
             rx.icon("bot-message-square", size=24),
             rx.heading("ChatAI", size="5"),
             _nav_link("dashboard", "/"),
+            _nav_link("assistants", "/assistants"),
             _nav_link("profile", "/profile"),
             spacing="5",
             align="center",

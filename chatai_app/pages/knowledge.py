@@ -1,0 +1,205 @@
+"""/assistants/[assistant_id] — the assistant's knowledge: documents, Q&A, retrieval test."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from chatai_app.components.i18n import t
+from chatai_app.components.layout import app_shell
+from chatai_app.state.knowledge import KnowledgeState
+from chatai_app.state.session import SessionState
+
+STATUS_COLORS = {"ready": "green", "failed": "red", "processing": "blue", "pending": "gray"}
+
+
+def _status_badge(status: rx.Var) -> rx.Component:
+    return rx.match(
+        status,
+        *[(name, rx.badge(name, color_scheme=color)) for name, color in STATUS_COLORS.items()],
+        rx.badge(status),
+    )
+
+
+def _document_row(doc: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(rx.text(doc["filename"], weight="medium"), rx.text(doc["size"], size="1"), spacing="0")
+        ),
+        rx.table.cell(
+            rx.vstack(
+                _status_badge(doc["status"]),
+                rx.cond(
+                    (doc["status"] == "processing") | (doc["status"] == "pending"),
+                    rx.progress(value=doc["progress"].to(int), max=100, width="8em"),
+                ),
+                rx.cond(doc["error"] != "", rx.text(doc["error"], size="1", color_scheme="red")),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(doc["chunks"]),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(t("reindex"), size="1", variant="soft", on_click=KnowledgeState.reindex(doc["id"])),
+                rx.button(
+                    t("delete"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=KnowledgeState.delete_document(doc["id"]),
+                ),
+            )
+        ),
+        class_name="document-row",
+    )
+
+
+def _documents() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("documents"), size="4"),
+            rx.upload(
+                rx.vstack(rx.icon("upload"), rx.text(t("upload_hint"), size="2"), align="center"),
+                id="kb_upload",
+                multiple=True,
+                border="1px dashed var(--gray-a7)",
+                padding="1.2em",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.foreach(rx.selected_files("kb_upload"), lambda name: rx.badge(name)),
+                rx.button(
+                    t("upload"),
+                    id="kb-upload-button",
+                    on_click=KnowledgeState.upload(rx.upload_files(upload_id="kb_upload")),
+                ),
+                wrap="wrap",
+            ),
+            rx.foreach(
+                KnowledgeState.upload_errors,
+                lambda e: rx.callout(e, icon="triangle-alert", color_scheme="red", size="1", class_name="upload-error"),
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("file")),
+                        rx.table.column_header_cell(t("status")),
+                        rx.table.column_header_cell(t("chunks")),
+                        rx.table.column_header_cell(""),
+                    )
+                ),
+                rx.table.body(rx.foreach(KnowledgeState.documents, _document_row)),
+                width="100%",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _qa_row(pair: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(rx.text(pair["question"], weight="medium"), rx.text(pair["answer"], size="2"), spacing="0", flex="1"),
+        rx.icon_button(rx.icon("trash-2"), size="1", variant="ghost", on_click=KnowledgeState.delete_qa(pair["id"])),
+        width="100%",
+        class_name="qa-row",
+    )
+
+
+def _qa() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("qa_pairs"), size="4"),
+            rx.form(
+                rx.vstack(
+                    rx.input(name="question", id="question", placeholder=t("question"), width="100%"),
+                    rx.cond(
+                        KnowledgeState.qa_errors.contains("question"),
+                        rx.text(KnowledgeState.qa_errors["question"], size="1", color_scheme="red"),
+                    ),
+                    rx.text_area(name="answer", id="answer", placeholder=t("answer"), width="100%"),
+                    rx.cond(
+                        KnowledgeState.qa_errors.contains("answer"),
+                        rx.text(KnowledgeState.qa_errors["answer"], size="1", color_scheme="red"),
+                    ),
+                    rx.button(t("add"), type="submit", id="qa-add"),
+                    width="100%",
+                ),
+                on_submit=KnowledgeState.add_qa,
+                reset_on_submit=True,
+                width="100%",
+            ),
+            rx.hstack(
+                rx.upload(
+                    rx.button(t("import_csv"), variant="soft", size="1"), id="qa_csv", accept={"text/csv": [".csv"]}
+                ),
+                rx.button(
+                    t("upload"), size="1", on_click=KnowledgeState.import_csv(rx.upload_files(upload_id="qa_csv"))
+                ),
+                rx.text(KnowledgeState.import_report, size="1"),
+                align="center",
+            ),
+            rx.foreach(KnowledgeState.qa_pairs, _qa_row),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _result(hit: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.badge(hit["source"]),
+            rx.cond(hit["page"] != "", rx.badge("p. ", hit["page"], color_scheme="gray")),
+            rx.text(hit["score"], size="1", color_scheme="gray"),
+        ),
+        rx.text(hit["text"], size="2"),
+        class_name="search-result",
+        padding_y="0.4em",
+    )
+
+
+def _search() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("test_search"), size="4"),
+            rx.form(
+                rx.hstack(
+                    rx.input(name="query", id="kb-query", width="100%"),
+                    rx.button(t("search"), type="submit"),
+                    width="100%",
+                ),
+                on_submit=KnowledgeState.search,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.foreach(KnowledgeState.results, _result),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def knowledge_page() -> rx.Component:
+    return app_shell(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), t("back")), href="/assistants"),
+        rx.cond(
+            KnowledgeState.not_found,
+            rx.heading(t("not_found"), size="6"),
+            rx.vstack(
+                rx.heading(KnowledgeState.assistant_name, " · ", t("knowledge"), size="7", id="knowledge-heading"),
+                _documents(),
+                rx.grid(_qa(), _search(), columns="2", spacing="4", width="100%"),
+                width="100%",
+                spacing="4",
+            ),
+        ),
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        knowledge_page,
+        route="/assistants/[assistant_id]",
+        title="Knowledge · ChatAI",
+        on_load=[SessionState.guard, KnowledgeState.load],
+    )

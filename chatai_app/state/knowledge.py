@@ -1,0 +1,225 @@
+"""Knowledge page of one assistant: uploads with live progress, Q&A pairs, a retrieval tester."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+
+import reflex as rx
+
+from chatai_app.db import session_scope
+from chatai_app.services import assistants
+from chatai_app.services.accounts import AuthContext
+from chatai_app.services.auth_sessions import resolve_session
+from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
+from chatai_app.services.knowledge import documents, qa, retrieval
+from chatai_app.settings import get_settings
+from chatai_app.state.session import SessionState
+
+WATCH_INTERVAL_S = 1.0
+WATCH_LIMIT_S = 15 * 60
+
+
+def _document_row(d: documents.DocumentOut) -> dict[str, str]:
+    return {
+        "id": str(d.id),
+        "filename": d.filename,
+        "status": d.status,
+        "progress": str(round(d.progress * 100)),
+        "chunks": str(d.chunk_count),
+        "pages": str(d.page_count or ""),
+        "size": f"{d.size_bytes / 1024:.0f} KB",
+        "error": d.error,
+    }
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    name: str
+    documents: list[documents.DocumentOut]
+    pairs: list[qa.QAOut]
+
+
+async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
+    async with session_scope() as session:
+        assistant = await assistants.get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        docs = await documents.list_documents(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        pairs = await qa.list_qa(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    return _Snapshot(assistant.name, docs, pairs)
+
+
+class KnowledgeState(rx.State):
+    assistant_name: str = ""
+    documents: list[dict[str, str]] = []
+    qa_pairs: list[dict[str, str]] = []
+    results: list[dict[str, str]] = []
+    upload_errors: list[str] = []
+    qa_errors: dict[str, str] = {}
+    import_report: str = ""
+    watching: bool = False
+    not_found: bool = False
+
+    def _assistant_id(self) -> uuid.UUID:
+        try:
+            return uuid.UUID(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        except ValueError as exc:
+            raise NotFound("Assistant not found") from exc
+
+    async def _context(self) -> tuple[SessionState, AuthContext]:
+        session_state = await self.get_state(SessionState)
+        return session_state, await session_state.require_context()
+
+    async def _reload(self, context: AuthContext) -> None:
+        self._apply(await _fetch(context.tenant_id, self._assistant_id()))
+
+    def _apply(self, snapshot: _Snapshot) -> None:
+        self.assistant_name = snapshot.name
+        self.documents = [_document_row(d) for d in snapshot.documents]
+        self.qa_pairs = [{"id": str(p.id), "question": p.question, "answer": p.answer} for p in snapshot.pairs]
+
+    @rx.var
+    def busy(self) -> bool:
+        return any(d["status"] in ("pending", "processing") for d in self.documents)
+
+    @rx.event
+    async def load(self):
+        try:
+            _, context = await self._context()
+            await self._reload(context)
+        except NotFound:
+            self.not_found = True
+            return None
+        except DomainError:
+            return rx.redirect("/login")
+        self.not_found, self.results, self.upload_errors = False, [], []
+        return KnowledgeState.watch_progress if self.busy else None
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        session_state, context = await self._context()
+        self.upload_errors = []
+        limit = get_settings().max_upload_bytes
+        for file in files:
+            data = await file.read()
+            try:
+                async with session_scope() as session:
+                    await documents.add_document(
+                        session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
+                        filename=file.name or "", data=data, max_bytes=limit,
+                    )  # fmt: skip
+            except DomainError as exc:
+                self.upload_errors.append(session_state.message(exc))
+        await self._reload(context)
+        return [rx.clear_selected_files("kb_upload"), KnowledgeState.watch_progress]
+
+    @rx.event(background=True)
+    async def watch_progress(self):
+        """Refresh documents every second while any is being indexed (progress bars move live)."""
+        async with self:
+            if self.watching:
+                return
+            self.watching = True
+            token, assistant_id = (await self.get_state(SessionState)).session_token, self._assistant_id()
+        try:
+            for _ in range(int(WATCH_LIMIT_S / WATCH_INTERVAL_S)):
+                await asyncio.sleep(WATCH_INTERVAL_S)
+                async with session_scope() as session:  # the session is re-checked on every refresh
+                    context = await resolve_session(session=session, token=token, kind="web")
+                snapshot = await _fetch(context.tenant_id, assistant_id)
+                async with self:
+                    self._apply(snapshot)
+                    if not self.busy:
+                        break
+        finally:
+            async with self:
+                self.watching = False
+
+    @rx.event
+    async def reindex(self, document_id: str):
+        session_state, context = await self._context()
+        try:
+            async with session_scope() as session:
+                await documents.reindex_document(
+                    session=session, tenant_id=context.tenant_id, document_id=uuid.UUID(document_id)
+                )
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return KnowledgeState.watch_progress
+
+    @rx.event
+    async def delete_document(self, document_id: str):
+        session_state, context = await self._context()
+        try:
+            async with session_scope() as session:
+                await documents.delete_document(
+                    session=session, tenant_id=context.tenant_id, document_id=uuid.UUID(document_id)
+                )
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return None
+
+    @rx.event
+    async def add_qa(self, form: dict[str, str]):
+        session_state, context = await self._context()
+        self.qa_errors = {}
+        try:
+            async with session_scope() as session:
+                await qa.create_qa(
+                    session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
+                    question=form.get("question", ""), answer=form.get("answer", ""),
+                )  # fmt: skip
+        except ValidationFailed as exc:
+            self.qa_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
+            return None
+        await self._reload(context)
+        return rx.set_value("question", "")
+
+    @rx.event
+    async def delete_qa(self, qa_id: str):
+        _, context = await self._context()
+        async with session_scope() as session:
+            await qa.delete_qa(session=session, tenant_id=context.tenant_id, qa_id=uuid.UUID(qa_id))
+        await self._reload(context)
+
+    @rx.event
+    async def import_csv(self, files: list[rx.UploadFile]):
+        session_state, context = await self._context()
+        reports = []
+        for file in files:
+            try:
+                async with session_scope() as session:
+                    report = await qa.import_qa_csv(
+                        session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
+                        data=await file.read(),
+                    )  # fmt: skip
+                reports.append(f"{file.name}: {report.imported} imported" + "".join(f"; {e}" for e in report.errors))
+            except DomainError as exc:
+                reports.append(f"{file.name}: {session_state.message(exc)}")
+        self.import_report = " ".join(reports)
+        await self._reload(context)
+        return rx.clear_selected_files("qa_csv")
+
+    @rx.event
+    async def search(self, form: dict[str, str]):
+        session_state, context = await self._context()
+        try:
+            async with session_scope() as session:
+                hits = await retrieval.search(
+                    session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
+                    query=form.get("query", ""), k=5,
+                )  # fmt: skip
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        self.results = [
+            {
+                "text": h.text if h.kind == "chunk" else f"{h.text} → {h.answer}",
+                "source": h.document_name or "Q&A",
+                "page": str(h.page or ""),
+                "score": f"{h.score:.4f}",
+            }
+            for h in hits
+        ]
+        return None
