@@ -51,9 +51,13 @@ async def _add_one(tenant_id: uuid.UUID, assistant_id: uuid.UUID, path: Path) ->
     data = await asyncio.to_thread(path.read_bytes)
     async with session_scope() as session:
         document = await documents.add_document(
-            session=session, tenant_id=tenant_id, assistant_id=assistant_id, filename=path.name, data=data,
+            session=session,
+            tenant_id=tenant_id,
+            assistant_id=assistant_id,
+            filename=path.name,
+            data=data,
             max_bytes=get_settings().max_upload_bytes,
-        )  # fmt: skip
+        )
     return document.id
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import lru_cache
 
 from procrastinate import App, Blueprint, JobContext, PsycopgConnector, RetryStrategy, builtin_tasks
 
@@ -26,6 +27,7 @@ def _libpq_url(url: str) -> str:
 tasks = Blueprint()
 
 
+@lru_cache  # a blueprint's tasks join one app only (namespacing renames them)
 def connected_app() -> App:
     app = App(connector=PsycopgConnector(conninfo=_libpq_url(get_settings().require_database_url())))
     app.add_tasks_from(tasks, namespace=TASK_NAMESPACE)

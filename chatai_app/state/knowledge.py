@@ -105,9 +105,13 @@ class KnowledgeState(rx.State):
             try:
                 async with session_scope() as session:
                     await documents.add_document(
-                        session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
-                        filename=file.name or "", data=data, max_bytes=limit,
-                    )  # fmt: skip
+                        session=session,
+                        tenant_id=context.tenant_id,
+                        assistant_id=self._assistant_id(),
+                        filename=file.name or "",
+                        data=data,
+                        max_bytes=limit,
+                    )
             except DomainError as exc:
                 self.upload_errors.append(session_state.message(exc))
         await self._reload(context)
@@ -168,9 +172,12 @@ class KnowledgeState(rx.State):
         try:
             async with session_scope() as session:
                 await qa.create_qa(
-                    session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
-                    question=form.get("question", ""), answer=form.get("answer", ""),
-                )  # fmt: skip
+                    session=session,
+                    tenant_id=context.tenant_id,
+                    assistant_id=self._assistant_id(),
+                    question=form.get("question", ""),
+                    answer=form.get("answer", ""),
+                )
         except ValidationFailed as exc:
             self.qa_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
             return None
@@ -192,9 +199,11 @@ class KnowledgeState(rx.State):
             try:
                 async with session_scope() as session:
                     report = await qa.import_qa_csv(
-                        session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
+                        session=session,
+                        tenant_id=context.tenant_id,
+                        assistant_id=self._assistant_id(),
                         data=await file.read(),
-                    )  # fmt: skip
+                    )
                 reports.append(f"{file.name}: {report.imported} imported" + "".join(f"; {e}" for e in report.errors))
             except DomainError as exc:
                 reports.append(f"{file.name}: {session_state.message(exc)}")
@@ -208,9 +217,12 @@ class KnowledgeState(rx.State):
         try:
             async with session_scope() as session:
                 hits = await retrieval.search(
-                    session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
-                    query=form.get("query", ""), k=5,
-                )  # fmt: skip
+                    session=session,
+                    tenant_id=context.tenant_id,
+                    assistant_id=self._assistant_id(),
+                    query=form.get("query", ""),
+                    k=5,
+                )
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))
         self.results = [

@@ -15,8 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.models import Document, DocumentFile
 from chatai_app.models._base import utcnow
 from chatai_app.services.assistants import get_assistant
-from chatai_app.services.errors import Conflict, NotFound
+from chatai_app.services.errors import Conflict, NotFound, ValidationFailed
 from chatai_app.services.jobs import enqueue_ingestion
+from chatai_app.services.knowledge.embeddings import provider_for
+from chatai_app.services.knowledge.qa import reembed_all
 from chatai_app.services.knowledge.uploads import screen_upload
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 2**20
@@ -38,9 +40,17 @@ class DocumentOut:
     @classmethod
     def of(cls, d: Document) -> DocumentOut:
         return cls(
-            d.id, d.assistant_id, d.filename, d.status, d.progress, d.error, d.size_bytes, d.page_count,
-            d.chunk_count, d.created_at,
-        )  # fmt: skip
+            d.id,
+            d.assistant_id,
+            d.filename,
+            d.status,
+            d.progress,
+            d.error,
+            d.size_bytes,
+            d.page_count,
+            d.chunk_count,
+            d.created_at,
+        )
 
 
 async def add_document(
@@ -83,6 +93,7 @@ async def _refuse_duplicate(session: AsyncSession, assistant_id: uuid.UUID, cont
 
 
 async def list_documents(*, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> list[DocumentOut]:
+    await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
     stmt = (
         select(Document)
         .where(Document.tenant_id == tenant_id, Document.assistant_id == assistant_id)
@@ -118,3 +129,27 @@ async def delete_document(*, session: AsyncSession, tenant_id: uuid.UUID, docume
     """The document, its file and its chunks go together (ON DELETE CASCADE)."""
     document = await _owned(session, tenant_id, document_id)
     await session.exec(sa.delete(Document).where(Document.id == document.id))
+
+
+async def change_embedding_model(
+    *, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID, model: str
+) -> int:
+    """Switch the assistant's embedding model and re-embed everything; returns the documents queued."""
+    try:
+        provider_for(model)
+    except ValueError as exc:
+        raise ValidationFailed({"embedding_model": str(exc)}) from exc
+    assistant = await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    assistant.embedding_model = model
+    session.add(assistant)
+    await reembed_all(session=session, tenant_id=tenant_id, assistant_id=assistant_id, embedding_model=model)
+    documents = (
+        await session.exec(
+            select(Document).where(Document.assistant_id == assistant_id, Document.tenant_id == tenant_id)
+        )
+    ).all()
+    for document in documents:
+        document.status, document.progress, document.updated_at = "pending", 0.0, utcnow()
+        session.add(document)
+        await enqueue_ingestion(session=session, document_id=str(document.id))
+    return len(documents)

@@ -91,7 +91,7 @@ def _offline() -> OfflineE5Provider:
     return OfflineE5Provider()
 
 
-_openai_providers: dict[str, OpenAICompatibleProvider] = {}
+_openai_providers: dict[tuple[str, str | None, str | None], OpenAICompatibleProvider] = {}
 
 
 def provider_for(model_name: str | None) -> EmbeddingProvider:
@@ -101,9 +101,10 @@ def provider_for(model_name: str | None) -> EmbeddingProvider:
     if model_name.startswith(OPENAI_PREFIX):
         settings = get_settings()
         model = model_name.removeprefix(OPENAI_PREFIX)
-        if model not in _openai_providers:
-            _openai_providers[model] = OpenAICompatibleProvider(
+        key = (model, settings.openai_base_url, settings.openai_api_key)
+        if key not in _openai_providers:
+            _openai_providers[key] = OpenAICompatibleProvider(
                 model, api_key=settings.openai_api_key, base_url=settings.openai_base_url
             )
-        return _openai_providers[model]
+        return _openai_providers[key]
     raise ValueError(f"unknown embedding model {model_name!r}; use '' or '{OPENAI_PREFIX}<model>'")

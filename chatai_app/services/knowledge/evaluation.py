@@ -89,9 +89,13 @@ async def _score(
         started = time.perf_counter()
         async with session_scope() as session:
             found = await search(
-                session=session, tenant_id=tenant_id, assistant_id=assistant_id, query=question, k=max(K_VALUES),
+                session=session,
+                tenant_id=tenant_id,
+                assistant_id=assistant_id,
+                query=question,
+                k=max(K_VALUES),
                 mode=mode,
-            )  # fmt: skip
+            )
         latencies.append((time.perf_counter() - started) * 1000)
         chars += sum(len(hit.text) for hit in found)
         first = next((i for i, hit in enumerate(found, 1) if any(a in hit.text for a in answers)), None)

@@ -119,9 +119,10 @@ async def _store(
             await session.exec(
                 sa.update(Document)
                 .where(Document.id == document_id)
-                .values(status="ready", progress=1.0, error="", chunk_count=len(rows), page_count=pages,
-                        updated_at=utcnow())
-            )  # fmt: skip
+                .values(
+                    status="ready", progress=1.0, error="", chunk_count=len(rows), page_count=pages, updated_at=utcnow()
+                )
+            )
     except IntegrityError:  # the document was deleted while we worked
         log.info("document %s vanished during ingestion", document_id)
         return "gone"

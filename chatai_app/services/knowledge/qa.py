@@ -101,6 +101,7 @@ async def delete_qa(*, session: AsyncSession, tenant_id: uuid.UUID, qa_id: uuid.
 
 
 async def list_qa(*, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> list[QAOut]:
+    await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
     stmt = (
         select(QAPair)
         .where(QAPair.tenant_id == tenant_id, QAPair.assistant_id == assistant_id)
@@ -109,11 +110,18 @@ async def list_qa(*, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: 
     return [QAOut.of(p) for p in (await session.exec(stmt)).all()]
 
 
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Comma, semicolon (Russian Excel) or tab; plain comma when the sample is ambiguous."""
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def parse_qa_csv(data: bytes) -> tuple[list[tuple[str, str]], list[str]]:
     """Rows of (question, answer); a header row is optional; bad rows are reported, not fatal."""
     text = decode_text(data, "CSV")
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = list(csv.reader(io.StringIO(text), _dialect(text)))
     if rows and [c.strip().lower() for c in rows[0][:2]] in (["question", "answer"], ["вопрос", "ответ"]):
         rows = rows[1:]
     pairs, errors = [], []
@@ -143,3 +151,18 @@ async def import_qa_csv(
     )
     await session.flush()
     return ImportReport(imported=len(pairs), errors=errors)
+
+
+async def reembed_all(
+    *, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID, embedding_model: str
+) -> int:
+    """Re-embed every Q&A question with the given model (after the assistant's model changed)."""
+    pairs = list(
+        (
+            await session.exec(select(QAPair).where(QAPair.tenant_id == tenant_id, QAPair.assistant_id == assistant_id))
+        ).all()
+    )
+    model, vectors = await _embed(embedding_model, [p.question for p in pairs])
+    for pair, vector in zip(pairs, vectors, strict=True):
+        session.add(_apply(pair, pair.question, pair.answer, model, vector))
+    return len(pairs)
