@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from chatai_app.services.knowledge.chunking import chunk_blocks
 from chatai_app.services.knowledge.extraction import Block, extract_blocks
 from tests.knowledge import files
@@ -30,7 +32,7 @@ def test_long_paragraph_splits_at_sentences_with_overlap() -> None:
     chunks = chunk_blocks([Block(" ".join(sentences))], max_chars=400, overlap_chars=100)
     assert len(chunks) > 5
     assert all(len(c.content) <= 400 for c in chunks)
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in itertools.pairwise(chunks):
         assert first.content.split(". ")[-1].rstrip(".") in second.content  # the tail is repeated
     assert all(any(s in c.content for c in chunks) for s in sentences)  # nothing is lost
 
