@@ -8,8 +8,8 @@ import pytest
 from chatai_app.db import session_scope
 from chatai_app.services.errors import Conflict, NotFound
 from chatai_app.services.knowledge import documents, qa, retrieval
-from chatai_app.services.knowledge.uploads import UploadRejected
 from chatai_app.services.knowledge.evaluation import article_text
+from chatai_app.services.knowledge.uploads import UploadRejected
 from tests.knowledge import files
 from tests.knowledge.conftest import Workspace, drain_queue, xquad
 
