@@ -23,6 +23,12 @@ class AssistantIn(BaseModel):
     system_prompt: str = Field(default="", max_length=20000)
 
 
+class EmbeddingModelIn(BaseModel):
+    embedding_model: str = Field(
+        max_length=120, description="'' for the offline default, or 'openai:<model>' for OPENAI_BASE_URL"
+    )
+
+
 class QAIn(BaseModel):
     question: str = Field(max_length=5000)
     answer: str = Field(max_length=20000)
@@ -36,6 +42,17 @@ async def create_assistant(body: AssistantIn, context: CurrentContext, session: 
 @router.get("")
 async def list_assistants(context: CurrentContext, session: DbSession) -> list[assistants.AssistantOut]:
     return await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
+
+
+@router.put("/{assistant_id}/embedding-model", status_code=202)
+async def change_embedding_model(
+    assistant_id: uuid.UUID, body: EmbeddingModelIn, context: CurrentContext, session: DbSession
+) -> dict[str, int]:
+    """Switch the model; every document and Q&A pair is re-embedded (documents through the job queue)."""
+    queued = await documents.change_embedding_model(
+        session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, model=body.embedding_model
+    )
+    return {"documents_queued": queued}
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
