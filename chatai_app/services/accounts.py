@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Membership, PlatformRole, Tenant, TenantRole, User
 from chatai_app.models._base import utcnow
+from chatai_app.services.billing import grant_welcome_bonus
 from chatai_app.services.errors import Conflict, InvalidCredentials, NotFound, PermissionDenied, ValidationFailed
 from chatai_app.services.passwords import hash_password_async, needs_rehash, verify_password_async
 
@@ -106,6 +107,7 @@ async def sign_up(
     await session.flush()
     session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=TenantRole.owner))
     await session.flush()
+    await grant_welcome_bonus(session=session, tenant_id=tenant.id)
     return _context(user, tenant, TenantRole.owner)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant
+from chatai_app.models._base import utcnow
 from chatai_app.services.errors import NotFound, ValidationFailed
 
 
@@ -36,6 +39,59 @@ async def create_assistant(
     return AssistantOut.of(assistant)
 
 
+PROVIDERS = ("offline", "openai")
+TONES = ("friendly", "formal", "concise", "playful", "neutral")
+LANGUAGES = ("auto", "en", "ru")
+EDITABLE = (
+    "name", "system_prompt", "tone", "language", "provider", "model", "temperature", "max_tokens",
+    "knowledge_enabled", "citations_enabled", "greeting", "handoff_keywords", "handoff_settings", "widget_settings",
+)  # fmt: skip
+
+
+def _settings_errors(changes: dict[str, Any]) -> dict[str, str]:
+    checks = {
+        "name": lambda v: isinstance(v, str) and 1 <= len(v.strip()) <= 120,
+        "system_prompt": lambda v: isinstance(v, str) and len(v) <= 20000,
+        "tone": lambda v: v in TONES,
+        "language": lambda v: v in LANGUAGES,
+        "provider": lambda v: v in PROVIDERS,
+        "model": lambda v: isinstance(v, str) and 1 <= len(v) <= 120,
+        "temperature": lambda v: isinstance(v, int | float | Decimal) and 0 <= float(v) <= 2,
+        "max_tokens": lambda v: isinstance(v, int) and 16 <= v <= 16000,
+        "knowledge_enabled": lambda v: isinstance(v, bool),
+        "citations_enabled": lambda v: isinstance(v, bool),
+        "greeting": lambda v: isinstance(v, str) and len(v) <= 2000,
+        "handoff_keywords": lambda v: isinstance(v, list) and all(isinstance(k, str) and 0 < len(k) <= 60 for k in v),
+        "handoff_settings": lambda v: isinstance(v, dict),
+        "widget_settings": lambda v: isinstance(v, dict),
+    }
+    messages = {
+        "name": "1 to 120 characters", "tone": f"one of {', '.join(TONES)}", "language": "auto, en or ru",
+        "provider": "offline or openai", "temperature": "a number from 0 to 2", "max_tokens": "16 to 16000",
+        "handoff_keywords": "a list of words or phrases (up to 60 characters each)",
+    }  # fmt: skip
+    unknown = {k: "not a setting of an assistant" for k in changes if k not in checks}
+    bad = {k: messages.get(k, "invalid value") for k, v in changes.items() if k in checks and not checks[k](v)}
+    return unknown | bad
+
+
+async def update_assistant(
+    *, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID, changes: dict[str, Any]
+) -> Assistant:
+    """Apply settings; running channels pick them up from the `assistant.updated` event."""
+    if errors := _settings_errors(changes):
+        raise ValidationFailed(errors)
+    assistant = await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    if changes.get("provider") == "offline" and "model" not in changes:
+        changes = {**changes, "model": "offline-extractive"}
+    for key, value in changes.items():
+        setattr(assistant, key, value.strip() if key == "name" else value)
+    assistant.updated_at = utcnow()
+    session.add(assistant)
+    await session.flush()
+    return assistant
+
+
 async def get_assistant(*, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> Assistant:
     """The assistant if it belongs to the tenant; NotFound otherwise (never reveals other tenants' ids)."""
     assistant = await session.get(Assistant, assistant_id)
@@ -55,3 +111,17 @@ async def tenant_of_assistant(*, session: AsyncSession, assistant_id: uuid.UUID)
     if assistant is None:
         raise NotFound(f"Assistant {assistant_id} not found")
     return assistant.tenant_id
+
+
+async def apply_settings(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, changes: dict[str, Any]) -> AssistantOut:
+    """Update and commit, then announce `assistant.updated` so channels reload without a restart."""
+    from chatai_app.db import session_scope
+    from chatai_app.services import events
+
+    async with session_scope() as session:
+        assistant = await update_assistant(
+            session=session, tenant_id=tenant_id, assistant_id=assistant_id, changes=changes
+        )
+        out = AssistantOut.of(assistant)
+    await events.publish("assistant.updated", tenant_id, assistant_id=assistant_id, fields=sorted(changes))
+    return out

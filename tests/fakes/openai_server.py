@@ -1,6 +1,9 @@
 """A local OpenAI-compatible HTTP server (the LLM provider is an external transport we fake).
 
 Embeddings are deterministic bag-of-words hashes, so similar texts get similar vectors.
+Chat completions stream (SSE) an answer that quotes the first knowledge item of the system
+prompt, word by word, `delay` seconds apart. Run standalone to be killable:
+`python -m tests.fakes.openai_server --port 8123 --delay 0.2`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import json
 import math
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,8 +50,39 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": {"prompt_tokens": sum(len(t.split()) for t in inputs), "total_tokens": 0},
             }
             self._json(200, payload)
+        elif self.path.endswith("/chat/completions"):
+            self._chat(body)
         else:
             self._json(404, {"error": {"message": f"no route {self.path}"}})
+
+    def _chat(self, body: dict) -> None:
+        answer = grounded_answer(body["messages"])
+        if not body.get("stream"):
+            usage = {"prompt_tokens": 42, "completion_tokens": len(answer.split()), "total_tokens": 0}
+            message = {"role": "assistant", "content": answer}
+            self._json(200, {"id": "c1", "object": "chat.completion", "model": body["model"], "usage": usage,
+                             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})  # fmt: skip
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for word in re.findall(r"\S+\s*", answer):
+            self._event({"choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}, body)
+            time.sleep(self.server.delay)
+        self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, body)
+        usage = {
+            "prompt_tokens": 42,
+            "completion_tokens": len(answer.split()),
+            "total_tokens": 42 + len(answer.split()),
+        }
+        self._event({"choices": [], "usage": usage}, body)
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def _event(self, payload: dict, body: dict) -> None:
+        chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body["model"], **payload}
+        self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+        self.wfile.flush()
 
     def _json(self, status: int, payload: object) -> None:
         data = json.dumps(payload).encode()
@@ -58,8 +93,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+def grounded_answer(messages: list[dict]) -> str:
+    """Quote the first knowledge item of the system prompt, like a model that follows its instructions."""
+    system = next((m["content"] for m in messages if m["role"] == "system"), "")
+    match = re.search(r"\[1\] (?:\([^)]*\) )?(.+)", system)
+    if not match:
+        return "I do not know. Shall I connect a human operator?"
+    first_sentence = re.split(r"(?<=[.!?])\s", match.group(1).strip())[0]
+    return f"According to our knowledge base: {first_sentence} [1]"
+
+
 class FakeOpenAIServer(ThreadingHTTPServer):
     requests: list[tuple[str, dict]]
+    delay: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -67,9 +113,9 @@ class FakeOpenAIServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def running_fake_openai() -> Iterator[FakeOpenAIServer]:
+def running_fake_openai(delay: float = 0.0) -> Iterator[FakeOpenAIServer]:
     server = FakeOpenAIServer(("127.0.0.1", 0), _Handler)
-    server.requests = []
+    server.requests, server.delay = [], delay
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -77,3 +123,20 @@ def running_fake_openai() -> Iterator[FakeOpenAIServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay", type=float, default=0.0)
+    args = parser.parse_args()
+    server = FakeOpenAIServer(("127.0.0.1", args.port), _Handler)
+    server.requests, server.delay = [], args.delay
+    print("ready", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

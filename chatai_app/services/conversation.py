@@ -1,0 +1,362 @@
+"""The conversation engine: the single entry for every channel's incoming message.
+
+idempotency -> store -> handoff check -> billing authorization -> retrieval -> prompt -> LLM (streamed,
+retried) -> store reply with sources and usage -> charge -> publish events. Each step commits on its
+own (no network I/O inside a transaction); a failure is recorded on the dialog and the user's
+message, stored first, is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import select
+
+from chatai_app.db import session_scope
+from chatai_app.models import Assistant, Dialog, DialogMessage, DialogStatus
+from chatai_app.models._base import utcnow
+from chatai_app.services import billing, events, handoff
+from chatai_app.services.assistants import get_assistant
+from chatai_app.services.errors import ValidationFailed
+from chatai_app.services.knowledge import retrieval
+from chatai_app.services.llm import Completion, LLMUnavailable, Prompt, provider_for
+from chatai_app.services.prompting import build_prompt, question_language
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4000
+RETRY_DELAYS_S = (0.5, 1.5)  # three attempts in all
+HISTORY_MESSAGES = 20
+CHANNELS = ("telegram", "widget", "api", "playground")
+APOLOGY = {
+    "en": "Sorry, I cannot answer right now. Please try again in a few minutes.",
+    "ru": "Извините, сейчас я не могу ответить. Попробуйте, пожалуйста, через несколько минут.",
+}
+HANDOFF_NOTICE = {
+    "en": "I am connecting you with an operator. Please wait a moment.",
+    "ru": "Соединяю вас с оператором. Пожалуйста, подождите.",
+}
+NO_FUNDS_NOTICE = {
+    "en": "The assistant is unavailable at the moment. Please try again later.",
+    "ru": "Ассистент сейчас недоступен. Пожалуйста, попробуйте позже.",
+}
+
+
+class StreamSink:
+    """Receives the reply as it is generated; `reset` discards a partial answer before a retry."""
+
+    async def delta(self, text: str) -> None:
+        return None
+
+    async def reset(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    tenant_id: uuid.UUID
+    assistant_id: uuid.UUID
+    channel: str
+    external_chat_id: str
+    text: str
+    channel_message_id: str | None = None
+    end_user_name: str = ""
+    bot_instance_id: uuid.UUID | None = None
+
+
+@dataclass
+class TurnResult:
+    dialog_id: uuid.UUID
+    user_message_id: int
+    outcome: str  # answered | duplicate | handoff | with_operator | no_funds | fallback
+    reply_message_id: int | None = None
+    reply_text: str = ""
+    sources: list[dict[str, object]] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_minor: int = 0
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Stored:
+    dialog_id: uuid.UUID
+    message_id: int
+    duplicate: bool
+    dialog_status: str
+
+
+def _validate(incoming: Incoming) -> str:
+    text = (incoming.text or "").strip()
+    errors = {}
+    if not text:
+        errors["text"] = "The message is empty"
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"The message is longer than {MAX_TEXT} characters"
+    if incoming.channel not in CHANNELS:
+        errors["channel"] = f"Unknown channel {incoming.channel!r}"
+    if not incoming.external_chat_id or len(incoming.external_chat_id) > 128:
+        errors["external_chat_id"] = "A chat id of 1 to 128 characters is required"
+    if errors:
+        raise ValidationFailed(errors)
+    return text
+
+
+async def _dialog_for(session: object, incoming: Incoming) -> Dialog:
+    values = {
+        "id": uuid.uuid4(), "tenant_id": incoming.tenant_id, "assistant_id": incoming.assistant_id,
+        "channel": incoming.channel, "external_chat_id": incoming.external_chat_id,
+        "bot_instance_id": incoming.bot_instance_id, "end_user_name": incoming.end_user_name[:200],
+        "status": DialogStatus.ai, "priority": 0, "unread_count": 0, "last_error": "", "meta": {},
+    }  # fmt: skip
+    await session.exec(insert(Dialog).values(**values).on_conflict_do_nothing(constraint="uq_dialogs_channel_chat"))  # type: ignore[attr-defined]
+    stmt = (
+        select(Dialog)
+        .where(
+            Dialog.tenant_id == incoming.tenant_id, Dialog.channel == incoming.channel,
+            Dialog.external_chat_id == incoming.external_chat_id, Dialog.assistant_id == incoming.assistant_id,
+        )
+        .with_for_update()
+    )  # fmt: skip
+    return (await session.exec(stmt)).one()  # type: ignore[attr-defined]
+
+
+async def _store_incoming(incoming: Incoming, text: str) -> _Stored:
+    async with session_scope() as session:
+        await get_assistant(session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id)
+        dialog = await _dialog_for(session, incoming)
+        message_id = (
+            await session.exec(
+                insert(DialogMessage)
+                .values(tenant_id=dialog.tenant_id, dialog_id=dialog.id, role="user", content=text,
+                        channel_message_id=incoming.channel_message_id, status="ok", sources=[], prompt_tokens=0,
+                        completion_tokens=0, cost_minor=0)
+                .on_conflict_do_nothing(index_elements=["dialog_id", "channel_message_id"],
+                                        index_where=sa.text("channel_message_id IS NOT NULL"))
+                .returning(DialogMessage.id)
+            )
+        ).scalar_one_or_none()  # fmt: skip
+        if message_id is None:  # the channel delivered this message before
+            existing = await session.exec(
+                select(DialogMessage.id).where(
+                    DialogMessage.dialog_id == dialog.id,
+                    DialogMessage.channel_message_id == incoming.channel_message_id,
+                )
+            )
+            return _Stored(dialog.id, existing.one(), True, dialog.status)
+        dialog.last_message_at = utcnow()
+        dialog.unread_count += 1
+        if dialog.status == DialogStatus.closed:
+            dialog.status = DialogStatus.ai  # a new message reopens the conversation
+        session.add(dialog)
+        return _Stored(dialog.id, message_id, False, dialog.status)
+
+
+async def _save_message(
+    dialog_id: uuid.UUID, tenant_id: uuid.UUID, role: str, text: str, *, status: str = "ok", error: str | None = None
+) -> int:
+    async with session_scope() as session:
+        message = DialogMessage(tenant_id=tenant_id, dialog_id=dialog_id, role=role, content=text, status=status)
+        session.add(message)
+        values: dict[str, object] = {"last_message_at": utcnow()}
+        if error is not None:
+            values["last_error"] = error[:500]
+        await session.exec(sa.update(Dialog).where(Dialog.id == dialog_id).values(**values))
+        await session.flush()
+        assert message.id is not None
+        return message.id
+
+
+async def _history(dialog_id: uuid.UUID, before_id: int) -> list[tuple[str, str]]:
+    async with session_scope() as session:
+        rows = (
+            await session.exec(
+                select(DialogMessage.role, DialogMessage.content)
+                .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id,
+                       DialogMessage.role.in_(("user", "assistant", "operator")), DialogMessage.status == "ok")
+                .order_by(DialogMessage.id.desc())
+                .limit(HISTORY_MESSAGES)
+            )
+        ).all()  # fmt: skip
+    return [("user" if role == "user" else "assistant", content) for role, content in reversed(rows)]
+
+
+async def _retrieve(assistant: Assistant, text: str) -> list[retrieval.Hit]:
+    if not assistant.knowledge_enabled:
+        return []
+    async with session_scope() as session:
+        return await retrieval.search(
+            session=session, tenant_id=assistant.tenant_id, assistant_id=assistant.id, query=text, k=4
+        )
+
+
+async def _complete_with_retries(assistant: Assistant, prompt: Prompt, sink: StreamSink) -> Completion:
+    provider = provider_for(assistant.provider)
+    for attempt, delay in enumerate((*RETRY_DELAYS_S, None), start=1):
+        try:
+            return await provider.complete(
+                prompt, model=assistant.model, temperature=float(assistant.temperature),
+                max_tokens=assistant.max_tokens, on_delta=sink.delta,
+            )  # fmt: skip
+        except LLMUnavailable as exc:
+            log.warning("LLM attempt %d failed: %s", attempt, exc.message)
+            await sink.reset()
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _sources(hits: list[retrieval.Hit]) -> list[dict[str, object]]:
+    return [
+        {"n": n, "kind": h.kind, "document_id": h.document_id, "document": h.document_name, "page": h.page,
+         "text": h.text[:300], "score": round(h.score, 5)}
+        for n, h in enumerate(hits, start=1)
+    ]  # fmt: skip
+
+
+async def _store_reply(
+    assistant: Assistant,
+    dialog_id: uuid.UUID,
+    completion: Completion,
+    hits: list[retrieval.Hit],
+    price: int,
+    channel: str,
+) -> tuple[int, int]:
+    """The reply and its charge commit together; a reply that was never stored is never charged."""
+    async with session_scope() as session:
+        sources = _sources(hits) if assistant.citations_enabled and completion.answered else []
+        message = DialogMessage(
+            tenant_id=assistant.tenant_id, dialog_id=dialog_id, role="assistant", content=completion.text,
+            sources=sources, prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
+            status="ok" if completion.answered else "no_answer",
+        )  # fmt: skip
+        session.add(message)
+        await session.flush()
+        assert message.id is not None
+        cost = 0
+        try:
+            await billing.charge(
+                session=session, tenant_id=assistant.tenant_id, amount=price, idempotency_key=f"reply:{message.id}",
+                reference=f"{channel} reply", meta={"dialog_id": str(dialog_id), "message_id": message.id},
+            )  # fmt: skip
+            cost = price
+        except billing.InsufficientFunds:  # another reply spent the balance meanwhile; this one is on the house
+            log.warning("reply %s could not be charged", message.id)
+        message.cost_minor = cost
+        session.add(message)
+        await session.exec(
+            sa.update(Dialog).where(Dialog.id == dialog_id).values(last_message_at=utcnow(), last_error="")
+        )
+        return message.id, cost
+
+
+async def _handoff(dialog_id: uuid.UUID, tenant_id: uuid.UUID, reason: str, language: str, **details: object) -> int:
+    async with session_scope() as session:
+        dialog = await session.get(Dialog, dialog_id, with_for_update=True)
+        assert dialog is not None
+        handoff.request_handoff(session, dialog, reason=reason, **details)
+    notice_id = await _save_message(dialog_id, tenant_id, "system", HANDOFF_NOTICE[language])
+    await events.publish("handoff.requested", tenant_id, dialog_id=dialog_id, reason=reason)
+    return notice_id
+
+
+async def handle_incoming(incoming: Incoming, *, sink: StreamSink | None = None) -> TurnResult:
+    started = time.perf_counter()
+    sink = sink or StreamSink()
+    text = _validate(incoming)
+    stored = await _store_incoming(incoming, text)
+    result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
+    if stored.duplicate:
+        return result
+    await events.publish(
+        "message.created", incoming.tenant_id, dialog_id=stored.dialog_id, message_id=stored.message_id
+    )
+    await _respond(incoming, text, stored, result, sink)
+    result.elapsed_ms = (time.perf_counter() - started) * 1000
+    return result
+
+
+async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnResult, sink: StreamSink) -> None:
+    async with session_scope() as session:
+        assistant = await get_assistant(
+            session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id
+        )
+    language = question_language(text, assistant.language)
+    if stored.dialog_status in (DialogStatus.waiting, DialogStatus.operator):
+        result.outcome = "with_operator"  # operators see it live; the AI stays silent
+        return
+    if keyword := handoff.handoff_keyword(assistant, text):
+        result.outcome = "handoff"
+        result.reply_message_id = await _handoff(
+            stored.dialog_id, assistant.tenant_id, "keyword", language, keyword=keyword
+        )
+        result.reply_text = HANDOFF_NOTICE[language]
+        return
+    try:
+        async with session_scope() as session:
+            price = await billing.authorize_reply(
+                session=session, tenant_id=assistant.tenant_id, channel=incoming.channel
+            )
+    except billing.InsufficientFunds as exc:
+        await _no_funds(assistant, stored, result, language, exc)
+        return
+    hits = await _retrieve(assistant, text)
+    prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
+    try:
+        completion = await _complete_with_retries(assistant, prompt, sink)
+    except LLMUnavailable as exc:
+        await _llm_fallback(assistant, stored, result, language, exc)
+        return
+    result.reply_message_id, result.cost_minor = await _store_reply(
+        assistant, stored.dialog_id, completion, hits, price, incoming.channel
+    )
+    result.reply_text = completion.text
+    result.sources = _sources(hits) if assistant.citations_enabled and completion.answered else []
+    result.prompt_tokens, result.completion_tokens = completion.prompt_tokens, completion.completion_tokens
+    await events.publish(
+        "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
+    )
+
+
+async def _no_funds(
+    assistant: Assistant, stored: _Stored, result: TurnResult, language: str, exc: billing.InsufficientFunds
+) -> None:
+    async with session_scope() as session:
+        behaviour = await billing.get_setting(session=session, key="billing.zero_balance_behaviour")
+    if behaviour == "handoff":
+        result.outcome = "handoff"
+        result.reply_message_id = await _handoff(stored.dialog_id, assistant.tenant_id, "no_funds", language)
+        result.reply_text = HANDOFF_NOTICE[language]
+        return
+    result.outcome = "no_funds"
+    result.reply_text = NO_FUNDS_NOTICE[language]
+    result.reply_message_id = await _save_message(
+        stored.dialog_id, assistant.tenant_id, "assistant", result.reply_text, status="no_funds", error=exc.message
+    )
+    await events.publish("billing.exhausted", assistant.tenant_id, balance=exc.balance, needed=exc.needed)
+
+
+async def _llm_fallback(
+    assistant: Assistant, stored: _Stored, result: TurnResult, language: str, exc: LLMUnavailable
+) -> None:
+    """After the retries: hand off, or apologise, as the assistant is configured; never charged."""
+    error = f"LLM unavailable: {exc.message}"
+    async with session_scope() as session:
+        await session.exec(sa.update(Dialog).where(Dialog.id == stored.dialog_id).values(last_error=error[:500]))
+    if (assistant.handoff_settings or {}).get("on_llm_failure") == "handoff":
+        result.outcome = "handoff"
+        result.reply_message_id = await _handoff(stored.dialog_id, assistant.tenant_id, "llm_outage", language)
+        result.reply_text = HANDOFF_NOTICE[language]
+        return
+    result.outcome = "fallback"
+    result.reply_text = APOLOGY[language]
+    result.reply_message_id = await _save_message(
+        stored.dialog_id, assistant.tenant_id, "assistant", result.reply_text, status="fallback", error=error
+    )
+    await events.publish("dialog.updated", assistant.tenant_id, dialog_id=stored.dialog_id, error="llm_unavailable")

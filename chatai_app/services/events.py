@@ -1,0 +1,121 @@
+"""The event bus: PostgreSQL LISTEN/NOTIFY on the embedded default, Redis pub/sub when REDIS_URL is set.
+
+Events are small JSON objects `{"type", "tenant_id", ...ids}`; listeners load what they need.
+Types: message.created, dialog.updated, handoff.requested|taken|released|timeout, assistant.updated,
+bot.changed, presence.changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from chatai_app.settings import get_settings
+
+CHANNEL = "chatai_events"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    tenant_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"type": self.type, "tenant_id": self.tenant_id, **self.data}, default=str)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        payload = json.loads(raw)
+        return cls(payload.pop("type"), payload.pop("tenant_id"), payload)
+
+
+class EventBus(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
+    def subscribe(self) -> AsyncIterator[Event]: ...
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class PostgresEventBus:
+    """NOTIFY/LISTEN on one channel; payloads stay far below PostgreSQL's 8 kB limit."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url = _libpq(database_url)
+        self._publisher: Any = None
+        self._lock = asyncio.Lock()
+
+    async def publish(self, event: Event) -> None:
+        import psycopg
+
+        async with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._publisher is None or self._publisher.closed:
+                        self._publisher = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+                    await self._publisher.execute("SELECT pg_notify(%s, %s)", (CHANNEL, event.to_json()))
+                    return
+                except psycopg.OperationalError:
+                    self._publisher = None
+                    if attempt == 2:
+                        raise
+
+    async def subscribe(self) -> AsyncIterator[Event]:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
+            await conn.execute(f"LISTEN {CHANNEL}")
+            async for notify in conn.notifies():
+                yield Event.from_json(notify.payload)
+
+    async def close(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.close()
+
+
+class RedisEventBus:
+    def __init__(self, redis_url: str) -> None:
+        from redis.asyncio import Redis
+
+        self._redis = Redis.from_url(redis_url)
+
+    async def publish(self, event: Event) -> None:
+        await self._redis.publish(CHANNEL, event.to_json())
+
+    async def subscribe(self) -> AsyncIterator[Event]:
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(CHANNEL)
+        try:
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    yield Event.from_json(message["data"])
+        finally:
+            await pubsub.aclose()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+@lru_cache
+def get_event_bus() -> EventBus:
+    settings = get_settings()
+    if settings.redis_url:
+        return RedisEventBus(settings.redis_url)
+    return PostgresEventBus(settings.require_database_url())
+
+
+async def publish(event_type: str, tenant_id: object, **data: object) -> None:
+    """Publish, never failing the caller: the state change is already committed; listeners can reload."""
+    try:
+        await get_event_bus().publish(Event(event_type, str(tenant_id), dict(data)))
+    except Exception:  # the bus being down must not lose the user's message
+        log.exception("could not publish %s", event_type)

@@ -1,0 +1,3 @@
+"""Engine tests reuse the knowledge workspaces."""
+
+from tests.knowledge.conftest import rival, shop  # noqa: F401
