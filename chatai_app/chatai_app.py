@@ -5,12 +5,22 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.api.app import build_api
-from chatai_app.pages import assistants, dashboard, knowledge, login, profile, signup
+from chatai_app.pages import (
+    assistant_settings,
+    assistants,
+    dashboard,
+    dialogs,
+    knowledge,
+    login,
+    playground,
+    profile,
+    signup,
+)
 
 app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
 )
 
-for page in (dashboard, login, signup, profile, knowledge, assistants):
+for page in (dashboard, login, signup, profile, knowledge, playground, assistant_settings, assistants, dialogs):
     page.register(app)

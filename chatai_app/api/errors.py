@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from chatai_app.services import errors
+from chatai_app.services.billing import InsufficientFunds
 from chatai_app.services.knowledge.uploads import UploadRejected
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
@@ -17,6 +18,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.RateLimited: 429,
+    InsufficientFunds: 402,
 }
 
 

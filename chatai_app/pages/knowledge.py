@@ -186,7 +186,22 @@ def knowledge_page() -> rx.Component:
             KnowledgeState.not_found,
             rx.heading(t("not_found"), size="6"),
             rx.vstack(
-                rx.heading(KnowledgeState.assistant_name, " · ", t("knowledge"), size="7", id="knowledge-heading"),
+                rx.hstack(
+                    rx.heading(KnowledgeState.assistant_name, " · ", t("knowledge"), size="7", id="knowledge-heading"),
+                    rx.spacer(),
+                    rx.link(
+                        rx.button(t("playground"), variant="soft"),
+                        href="/assistants/" + KnowledgeState.current_assistant + "/playground",
+                        id="to-playground",
+                    ),
+                    rx.link(
+                        rx.button(t("settings"), variant="soft"),
+                        href="/assistants/" + KnowledgeState.current_assistant + "/settings",
+                        id="to-settings",
+                    ),
+                    width="100%",
+                    align="center",
+                ),
                 _documents(),
                 rx.grid(_qa(), _search(), columns="2", spacing="4", width="100%"),
                 width="100%",

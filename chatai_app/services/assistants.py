@@ -113,7 +113,7 @@ async def tenant_of_assistant(*, session: AsyncSession, assistant_id: uuid.UUID)
     return assistant.tenant_id
 
 
-async def apply_settings(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, changes: dict[str, Any]) -> AssistantOut:
+async def apply_settings(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, changes: dict[str, Any]) -> dict[str, Any]:
     """Update and commit, then announce `assistant.updated` so channels reload without a restart."""
     from chatai_app.db import session_scope
     from chatai_app.services import events
@@ -122,6 +122,12 @@ async def apply_settings(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, chang
         assistant = await update_assistant(
             session=session, tenant_id=tenant_id, assistant_id=assistant_id, changes=changes
         )
-        out = AssistantOut.of(assistant)
+        out = settings_of(assistant)
     await events.publish("assistant.updated", tenant_id, assistant_id=assistant_id, fields=sorted(changes))
     return out
+
+
+def settings_of(assistant: Assistant) -> dict[str, Any]:
+    values = {key: getattr(assistant, key) for key in EDITABLE}
+    values["temperature"] = float(values["temperature"])
+    return {"id": str(assistant.id), **values}

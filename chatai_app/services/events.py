@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -119,3 +120,42 @@ async def publish(event_type: str, tenant_id: object, **data: object) -> None:
         await get_event_bus().publish(Event(event_type, str(tenant_id), dict(data)))
     except Exception:  # the bus being down must not lose the user's message
         log.exception("could not publish %s", event_type)
+
+
+class EventHub:
+    """One bus subscription per process, fanned out to any number of local listeners (open pages)."""
+
+    def __init__(self, bus_factory: Callable[[], EventBus]) -> None:
+        self._bus_factory = bus_factory
+        self._queues: set[asyncio.Queue[Event]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _pump(self) -> None:
+        while True:
+            try:
+                async for event in self._bus_factory().subscribe():
+                    for queue in list(self._queues):
+                        if queue.full():  # a stalled listener loses old events, never blocks the others
+                            queue.get_nowait()
+                        queue.put_nowait(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event subscription lost; reconnecting")
+                await asyncio.sleep(1)
+
+    @asynccontextmanager
+    async def listen(self) -> AsyncIterator[asyncio.Queue[Event]]:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._pump())
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
+        self._queues.add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues.discard(queue)
+
+
+@lru_cache
+def get_event_hub() -> EventHub:
+    return EventHub(get_event_bus)

@@ -15,6 +15,7 @@ from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval
 from chatai_app.settings import get_settings
+from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState
 
 WATCH_INTERVAL_S = 1.0
@@ -36,6 +37,7 @@ def _document_row(d: documents.DocumentOut) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class _Snapshot:
+    assistant_id: uuid.UUID
     name: str
     documents: list[documents.DocumentOut]
     pairs: list[qa.QAOut]
@@ -46,11 +48,12 @@ async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
         assistant = await assistants.get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         docs = await documents.list_documents(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         pairs = await qa.list_qa(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
-    return _Snapshot(assistant.name, docs, pairs)
+    return _Snapshot(assistant.id, assistant.name, docs, pairs)
 
 
 class KnowledgeState(rx.State):
     assistant_name: str = ""
+    current_assistant: str = ""
     documents: list[dict[str, str]] = []
     qa_pairs: list[dict[str, str]] = []
     results: list[dict[str, str]] = []
@@ -61,10 +64,7 @@ class KnowledgeState(rx.State):
     not_found: bool = False
 
     def _assistant_id(self) -> uuid.UUID:
-        try:
-            return uuid.UUID(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
-        except ValueError as exc:
-            raise NotFound("Assistant not found") from exc
+        return id_after(self.router.url.path, "assistants")
 
     async def _context(self) -> tuple[SessionState, AuthContext]:
         session_state = await self.get_state(SessionState)
@@ -74,7 +74,7 @@ class KnowledgeState(rx.State):
         self._apply(await _fetch(context.tenant_id, self._assistant_id()))
 
     def _apply(self, snapshot: _Snapshot) -> None:
-        self.assistant_name = snapshot.name
+        self.assistant_name, self.current_assistant = snapshot.name, str(snapshot.assistant_id)
         self.documents = [_document_row(d) for d in snapshot.documents]
         self.qa_pairs = [{"id": str(p.id), "question": p.question, "answer": p.answer} for p in snapshot.pairs]
 

@@ -1,0 +1,114 @@
+"""JSON API for conversations: assistant settings, chat (JSON or a server-sent event stream), dialogs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.services import assistants, conversation, dialogs
+from chatai_app.services.conversation import Incoming, StreamSink
+
+router = APIRouter(prefix="/api/v1", tags=["conversations"])
+
+
+class ChatIn(BaseModel):
+    text: str = Field(max_length=8000)
+    conversation_id: str = Field(default="", max_length=100, description="your id for the end user's conversation")
+    message_id: str | None = Field(default=None, max_length=100, description="idempotency key of this message")
+
+
+@router.get("/assistants/{assistant_id}")
+async def get_assistant(assistant_id: uuid.UUID, context: CurrentContext, session: DbSession) -> dict[str, Any]:
+    assistant = await assistants.get_assistant(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
+    return assistants.settings_of(assistant)
+
+
+@router.patch("/assistants/{assistant_id}")
+async def update_assistant(assistant_id: uuid.UUID, changes: dict[str, Any], context: CurrentContext) -> dict[str, Any]:
+    return await assistants.apply_settings(tenant_id=context.tenant_id, assistant_id=assistant_id, changes=changes)
+
+
+def _incoming(context: CurrentContext, assistant_id: uuid.UUID, body: ChatIn) -> Incoming:
+    return Incoming(
+        tenant_id=context.tenant_id,
+        assistant_id=assistant_id,
+        channel="api",
+        external_chat_id=body.conversation_id or f"api-{context.user_id}",
+        text=body.text,
+        channel_message_id=body.message_id,
+    )
+
+
+class _QueueSink(StreamSink):
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+
+    async def delta(self, text: str) -> None:
+        await self.queue.put(("delta", text))
+
+    async def reset(self) -> None:
+        await self.queue.put(("reset", ""))
+
+
+def _sse(event: str, data: object) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n".encode()
+
+
+@router.post("/assistants/{assistant_id}/chat")
+async def chat(
+    assistant_id: uuid.UUID, body: ChatIn, context: CurrentContext, stream: bool = Query(default=False)
+) -> Any:
+    """Send the end user's message; the reply comes back whole, or streamed as `delta` events then `done`."""
+    incoming = _incoming(context, assistant_id, body)
+    if not stream:
+        return asdict(await conversation.handle_incoming(incoming))
+    conversation._validate(incoming)  # refuse bad input before the stream starts
+    sink = _QueueSink()
+    task = asyncio.create_task(conversation.handle_incoming(incoming, sink=sink))
+
+    async def events() -> AsyncIterator[bytes]:
+        while not (task.done() and sink.queue.empty()):
+            try:
+                kind, text = await asyncio.wait_for(sink.queue.get(), timeout=0.1)
+            except TimeoutError:
+                continue
+            yield _sse(kind, {"text": text})
+        try:
+            yield _sse("done", asdict(task.result()))
+        except Exception as exc:
+            yield _sse("error", {"message": str(exc)})
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+@router.get("/dialogs")
+async def list_dialogs(
+    context: CurrentContext,
+    session: DbSession,
+    channel: str | None = None,
+    status: str | None = None,
+    assistant_id: uuid.UUID | None = None,
+    q: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=50, ge=1, le=200),
+) -> list[dict[str, Any]]:
+    filters = dialogs.DialogFilter(channel=channel, status=status, assistant_id=assistant_id, text=q)
+    return [
+        asdict(d)
+        for d in await dialogs.list_dialogs(session=session, tenant_id=context.tenant_id, filters=filters, limit=limit)
+    ]
+
+
+@router.get("/dialogs/{dialog_id}/messages")
+async def transcript(dialog_id: uuid.UUID, context: CurrentContext, session: DbSession) -> list[dict[str, Any]]:
+    return [
+        asdict(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+    ]

@@ -1,0 +1,152 @@
+"""Dialogs page: filters, transcript, live refresh from the event bus."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+
+import reflex as rx
+
+from chatai_app.db import session_scope
+from chatai_app.services import assistants, dialogs
+from chatai_app.services.accounts import AuthContext
+from chatai_app.services.auth_sessions import resolve_session
+from chatai_app.services.errors import DomainError
+from chatai_app.services.events import get_event_hub
+from chatai_app.state.session import SessionState
+
+LIVE_FOR_S = 30 * 60
+LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.")
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _row(d: dialogs.DialogOut) -> dict[str, str]:
+    when = d.last_message_at.strftime("%Y-%m-%d %H:%M") if d.last_message_at else ""
+    return {
+        "id": str(d.id), "assistant": d.assistant_name, "channel": d.channel, "status": d.status,
+        "user": d.end_user_name or d.external_chat_id, "when": when, "preview": d.preview, "error": d.last_error,
+    }  # fmt: skip
+
+
+def _message(m: dialogs.MessageOut) -> dict[str, str]:
+    sources = ", ".join(
+        f"{s.get('document') or 'Q&A'}" + (f" p.{s['page']}" if s.get("page") else "") for s in m.sources
+    )
+    return {
+        "role": m.role, "content": m.content, "status": m.status, "sources": sources,
+        "meta": f"{m.created_at:%H:%M:%S}" + (f" · {m.cost_minor / 100:.2f} ₽" if m.cost_minor else ""),
+    }  # fmt: skip
+
+
+async def _fetch(
+    context: AuthContext, filters: dialogs.DialogFilter, selected: str
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    async with session_scope() as session:
+        found = await dialogs.list_dialogs(session=session, tenant_id=context.tenant_id, filters=filters)
+        lines = (
+            await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=uuid.UUID(selected))
+            if selected
+            else []
+        )
+    return [_row(d) for d in found], [_message(m) for m in lines]
+
+
+class DialogsState(rx.State):
+    channel: str = "all"
+    status: str = "all"
+    assistant: str = "all"
+    query: str = ""
+    since: str = ""
+    until: str = ""
+    rows: list[dict[str, str]] = []
+    assistant_options: list[list[str]] = []
+    selected: str = ""
+    transcript: list[dict[str, str]] = []
+    live: bool = False
+
+    def _filters(self) -> dialogs.DialogFilter:
+        return dialogs.DialogFilter(
+            channel=None if self.channel == "all" else self.channel,
+            status=None if self.status == "all" else self.status,
+            assistant_id=None if self.assistant == "all" else uuid.UUID(self.assistant),
+            text=self.query.strip() or None,
+            since=_date(self.since),
+            until=_date(self.until),
+        )
+
+    async def _refresh(self, context: AuthContext) -> None:
+        self.rows, self.transcript = await _fetch(context, self._filters(), self.selected)
+
+    @rx.event
+    async def load(self):
+        session_state = await self.get_state(SessionState)
+        try:
+            context = await session_state.require_context()
+        except DomainError:
+            return rx.redirect("/login")
+        async with session_scope() as session:
+            options = await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
+        self.assistant_options = [["all", "all"]] + [[str(a.id), a.name] for a in options]
+        await self._refresh(context)
+        return DialogsState.follow_events
+
+    @rx.event
+    async def apply_filters(self, form: dict[str, str]):
+        self.query, self.since, self.until = form.get("query", ""), form.get("since", ""), form.get("until", "")
+        context = await (await self.get_state(SessionState)).require_context()
+        await self._refresh(context)
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        if name in ("channel", "status", "assistant"):
+            setattr(self, name, value)
+        context = await (await self.get_state(SessionState)).require_context()
+        await self._refresh(context)
+
+    @rx.event
+    async def open_dialog(self, dialog_id: str):
+        self.selected = dialog_id
+        context = await (await self.get_state(SessionState)).require_context()
+        try:
+            await self._refresh(context)
+        except DomainError as exc:
+            self.selected = ""
+            return rx.toast.error(exc.message)
+        return None
+
+    @rx.event(background=True)
+    async def follow_events(self):
+        """Reload when this workspace's dialogs change; one bus subscription per process serves all pages."""
+        async with self:
+            if self.live:
+                return
+            self.live = True
+            token = (await self.get_state(SessionState)).session_token
+        try:
+            async with session_scope() as session:
+                context = await resolve_session(session=session, token=token, kind="web")
+            tenant = str(context.tenant_id)
+            async with get_event_hub().listen() as queue:
+                deadline = asyncio.get_running_loop().time() + LIVE_FOR_S
+                while asyncio.get_running_loop().time() < deadline:
+                    try:
+                        event = await asyncio.wait_for(queue.get(), timeout=5)
+                    except TimeoutError:
+                        continue
+                    if event.tenant_id != tenant or not event.type.startswith(LIVE_EVENTS):
+                        continue
+                    async with self:
+                        filters, selected = self._filters(), self.selected
+                    rows, transcript = await _fetch(context, filters, selected)
+                    async with self:
+                        self.rows, self.transcript = rows, transcript
+        finally:
+            async with self:
+                self.live = False

@@ -1,0 +1,115 @@
+"""Playground: the tenant chats with an assistant and watches the answer stream, with sources and cost."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import reflex as rx
+
+from chatai_app.db import session_scope
+from chatai_app.services import assistants
+from chatai_app.services.auth_sessions import resolve_session
+from chatai_app.services.conversation import Incoming, StreamSink, TurnResult, handle_incoming
+from chatai_app.services.errors import DomainError
+from chatai_app.state.routing import id_after
+from chatai_app.state.session import SessionState
+
+FLUSH_EVERY_S = 0.05
+
+
+class _StateSink(StreamSink):
+    """Pushes the growing answer to the browser, at most every FLUSH_EVERY_S."""
+
+    def __init__(self, state: PlaygroundState) -> None:
+        self.state, self.text, self.flushed_at = state, "", 0.0
+
+    async def delta(self, text: str) -> None:
+        self.text += text
+        if time.monotonic() - self.flushed_at >= FLUSH_EVERY_S:
+            await self._flush()
+
+    async def reset(self) -> None:
+        self.text = ""
+        await self._flush()
+
+    async def _flush(self) -> None:
+        self.flushed_at = time.monotonic()
+        async with self.state:
+            self.state.streaming_text = self.text
+
+
+def _source_links(result: TurnResult, assistant_id: uuid.UUID) -> list[dict[str, str]]:
+    links = []
+    for source in result.sources:
+        label = f"[{source['n']}] {source['document'] or 'Q&A'}" + (f", p. {source['page']}" if source["page"] else "")
+        href = f"/assistants/{assistant_id}" + (f"?document={source['document_id']}" if source["document_id"] else "")
+        links.append({"label": label, "href": href})
+    return links
+
+
+class PlaygroundState(rx.State):
+    assistant_name: str = ""
+    provider: str = ""
+    messages: list[dict[str, str]] = []
+    sources: list[list[dict[str, str]]] = []
+    streaming: bool = False
+    streaming_text: str = ""
+    conversation: str = ""
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        session_state = await self.get_state(SessionState)
+        try:
+            context = await session_state.require_context()
+            async with session_scope() as session:
+                assistant = await assistants.get_assistant(
+                    session=session,
+                    tenant_id=context.tenant_id,
+                    assistant_id=id_after(self.router.url.path, "assistants"),
+                )
+        except DomainError as exc:
+            self.error = session_state.message(exc)
+            return None
+        self.assistant_name, self.provider, self.error = assistant.name, f"{assistant.provider} · {assistant.model}", ""
+        if not self.conversation:
+            self.new_conversation()
+        return None
+
+    @rx.event
+    def new_conversation(self) -> None:
+        self.conversation, self.messages, self.sources, self.streaming_text = uuid.uuid4().hex[:12], [], [], ""
+
+    @rx.event(background=True)
+    async def send(self, form: dict[str, str]):
+        text = (form.get("message") or "").strip()
+        async with self:
+            if self.streaming or not text:
+                return
+            self.streaming, self.streaming_text, self.error = True, "", ""
+            self.messages.append({"role": "user", "content": text, "meta": ""})
+            self.sources.append([])
+            session_state = await self.get_state(SessionState)
+            token, lang = session_state.session_token, session_state.lang
+            assistant_id, conversation = id_after(self.router.url.path, "assistants"), self.conversation
+        try:
+            async with session_scope() as session:  # re-checked for every message
+                context = await resolve_session(session=session, token=token, kind="web")
+            incoming = Incoming(
+                context.tenant_id, assistant_id, "playground", f"playground-{context.user_id}-{conversation}", text
+            )
+            result = await handle_incoming(incoming, sink=_StateSink(self))
+        except DomainError as exc:
+            async with self:
+                self.streaming, self.error = False, exc.message
+            return
+        meta = f"{result.prompt_tokens} + {result.completion_tokens} tokens · {result.cost_minor / 100:.2f} ₽"
+        if lang == "ru":
+            meta = f"{result.prompt_tokens} + {result.completion_tokens} токенов · {result.cost_minor / 100:.2f} ₽"
+        async with self:
+            self.messages.append(
+                {"role": "assistant", "content": result.reply_text, "meta": meta, "outcome": result.outcome}
+            )
+            self.sources.append(_source_links(result, assistant_id))
+            self.streaming, self.streaming_text = False, ""
