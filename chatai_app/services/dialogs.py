@@ -66,15 +66,15 @@ def _filtered(tenant_id: uuid.UUID, filters: DialogFilter) -> sa.Select:
         .where(Dialog.tenant_id == tenant_id)
     )
     conditions = {
-        "channel": Dialog.channel == filters.channel,
-        "status": Dialog.status == filters.status,
-        "assistant_id": Dialog.assistant_id == filters.assistant_id,
-        "since": Dialog.last_message_at >= filters.since,
-        "until": Dialog.last_message_at < filters.until,
+        "channel": lambda v: Dialog.channel == v,
+        "status": lambda v: Dialog.status == v,
+        "assistant_id": lambda v: Dialog.assistant_id == v,
+        "since": lambda v: Dialog.last_message_at >= v,
+        "until": lambda v: Dialog.last_message_at < v,
     }
     for name, condition in conditions.items():
-        if getattr(filters, name):
-            stmt = stmt.where(condition)
+        if (value := getattr(filters, name)) is not None:
+            stmt = stmt.where(condition(value))
     if filters.text:  # trigram index on dialog_messages.content makes this fast
         escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"

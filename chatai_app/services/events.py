@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -143,6 +143,13 @@ class EventHub:
             except Exception:
                 log.exception("event subscription lost; reconnecting")
                 await asyncio.sleep(1)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
     @asynccontextmanager
     async def listen(self) -> AsyncIterator[asyncio.Queue[Event]]:

@@ -10,11 +10,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.fakes.openai_server import FakeOpenAIServer, running_fake_openai
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHATAI_CHROMIUM", "/usr/bin/chromium")
@@ -44,6 +46,7 @@ class RunningApp:
     data_dir: Path
     port: int
     log_path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,7 +55,7 @@ class RunningApp:
 
     def start(self) -> float:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CHATAI_PORT")}
-        env.update(CHATAI_ADMIN_EMAIL=ADMIN_EMAIL, CHATAI_ADMIN_PASSWORD=ADMIN_PASSWORD)
+        env.update(CHATAI_ADMIN_EMAIL=ADMIN_EMAIL, CHATAI_ADMIN_PASSWORD=ADMIN_PASSWORD, **self.extra_env)
         started = time.monotonic()
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
@@ -96,9 +99,18 @@ class RunningApp:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def fake_llm() -> Iterator[FakeOpenAIServer]:
+    with running_fake_openai(delay=0.05) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeOpenAIServer) -> Iterator[RunningApp]:
     workdir = tmp_path_factory.mktemp("chatai-browser")
-    app = RunningApp(data_dir=workdir / "var", port=_free_port(), log_path=workdir / "chatai.log")
+    app = RunningApp(
+        data_dir=workdir / "var", port=_free_port(), log_path=workdir / "chatai.log",
+        extra_env={"OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "test"},
+    )  # fmt: skip
     app.start()
     yield app
     app.stop()
