@@ -81,6 +81,7 @@ class TurnResult:
     completion_tokens: int = 0
     cost_minor: int = 0
     elapsed_ms: float = 0.0
+    llm_ms: float = 0.0  # time spent waiting on the model, so platform overhead = elapsed_ms - llm_ms
 
 
 @dataclass(frozen=True)
@@ -308,11 +309,13 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
         return
     hits = await _retrieve(assistant, text)
     prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
+    llm_started = time.perf_counter()
     try:
         completion = await _complete_with_retries(assistant, prompt, sink)
     except LLMUnavailable as exc:
         await _llm_fallback(assistant, stored, result, language, exc)
         return
+    result.llm_ms = (time.perf_counter() - llm_started) * 1000
     result.reply_message_id, result.cost_minor = await _store_reply(
         assistant, stored.dialog_id, completion, hits, price, incoming.channel
     )

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from chatai_app.services.errors import DomainError
@@ -152,8 +153,14 @@ def _best_sentences(text: str, question: str, limit: int = 3) -> str:
     return " ".join(sentences[i] for i in chosen)
 
 
+@lru_cache(maxsize=32)
+def _openai_chat(api_key: str | None, base_url: str | None) -> OpenAICompatibleChat:
+    """One client (and connection pool) per endpoint and key, reused across messages."""
+    return OpenAICompatibleChat(api_key=api_key, base_url=base_url)
+
+
 def provider_for(provider: str) -> LLMProvider:
     if provider == "offline":
         return OfflineExtractive()
     settings = get_settings()
-    return OpenAICompatibleChat(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
+    return _openai_chat(settings.openai_api_key, settings.openai_base_url)

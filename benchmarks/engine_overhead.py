@@ -1,0 +1,129 @@
+"""Platform overhead per message with an instant LLM, and messages per second.
+
+    python -m benchmarks.engine_overhead [--messages 300] [--concurrency 8]
+
+The LLM is the local OpenAI-compatible server in its own process with no delay (real HTTP,
+streamed). `p50/p99` are whole turns; `overhead_*` subtract the time spent waiting on the model
+(the fake server's HTTP round trip), leaving ours: storing, idempotency, billing, retrieval (query
+embedding + hybrid search on a small knowledge base), prompt assembly, the streamed call,
+storing the reply with its charge, and publishing events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _start_llm() -> tuple[subprocess.Popen[str], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.openai_server", "--port", str(port), "--delay", "0"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process, f"http://127.0.0.1:{port}/v1"
+
+
+async def _setup() -> tuple[object, object]:
+    from chatai_app.db import session_scope
+    from chatai_app.services import accounts, assistants, billing
+    from chatai_app.services.knowledge.documents import add_document
+    from chatai_app.worker import run_until_idle
+
+    async with session_scope() as session:
+        context = await accounts.sign_up(
+            session=session, email=f"bench{time.time_ns()}@example.com", password="bench password"
+        )
+        assistant = await assistants.create_assistant(session=session, tenant_id=context.tenant_id, name="Bench")
+        await billing.credit(
+            session=session, tenant_id=context.tenant_id, amount=10**9, kind="topup", idempotency_key="bench"
+        )
+        await add_document(
+            session=session,
+            tenant_id=context.tenant_id,
+            assistant_id=assistant.id,
+            filename="faq.txt",
+            data=b"# FAQ\n\nDelivery takes two days. Returns are accepted within 14 days. Support works 9 to 18.",
+        )
+    await run_until_idle()
+    await assistants.apply_settings(
+        tenant_id=context.tenant_id, assistant_id=assistant.id, changes={"provider": "openai", "model": "instant"}
+    )
+    return context.tenant_id, assistant.id
+
+
+async def _run(tenant_id: object, assistant_id: object, messages: int, concurrency: int) -> dict[str, object]:
+    from chatai_app.services.conversation import Incoming, handle_incoming
+
+    latencies: list[float] = []
+    overheads: list[float] = []
+    counter = iter(range(messages))
+
+    async def user(worker: int) -> None:
+        for n in counter:
+            started = time.perf_counter()
+            result = await handle_incoming(
+                Incoming(tenant_id, assistant_id, "api", f"user-{worker}", f"How long does delivery take? #{n}")  # type: ignore[arg-type]
+            )
+            assert result.outcome == "answered", result.outcome
+            latencies.append((time.perf_counter() - started) * 1000)
+            overheads.append(result.elapsed_ms - result.llm_ms)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user(w) for w in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    overheads.sort()
+    return {
+        "overhead_p50_ms": round(statistics.median(overheads), 1),
+        "overhead_p99_ms": round(overheads[int(len(overheads) * 0.99) - 1], 1),
+        "messages": messages, "concurrency": concurrency, "messages_per_s": round(messages / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+    }  # fmt: skip
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        from chatai_app.embedded_pg import start_embedded_postgres
+
+        os.environ["DATABASE_URL"] = start_embedded_postgres(
+            Path(tempfile.mkdtemp(prefix="chatai-engine-")), cleanup_mode="delete"
+        )
+    from chatai_app.migrations import upgrade_to_head
+
+    upgrade_to_head(os.environ["DATABASE_URL"])
+    llm, base_url = _start_llm()
+    os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"] = base_url, "bench"
+    try:
+        tenant_id, assistant_id = await _setup()
+        await _run(tenant_id, assistant_id, 20, 1)  # warm-up: model load, connection pools
+        report = {
+            "sequential": await _run(tenant_id, assistant_id, args.messages // 3, 1),
+            "concurrent": await _run(tenant_id, assistant_id, args.messages, args.concurrency),
+        }
+        print(json.dumps(report, indent=2))
+    finally:
+        llm.kill()
+        from chatai_app.db import dispose_engines
+
+        await dispose_engines()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
