@@ -21,11 +21,11 @@ from sqlmodel import select
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, Dialog, DialogMessage, DialogStatus
 from chatai_app.models._base import utcnow
-from chatai_app.services import billing, events, handoff
+from chatai_app.services import billing, events, handoff, provider_keys
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import retrieval
-from chatai_app.services.llm import Completion, LLMUnavailable, Prompt, provider_for
+from chatai_app.services.llm import Completion, LLMProvider, LLMUnavailable, Prompt, provider_for
 from chatai_app.services.prompting import build_prompt, question_language
 
 log = logging.getLogger(__name__)
@@ -196,8 +196,18 @@ async def _retrieve(assistant: Assistant, text: str) -> list[retrieval.Hit]:
         )
 
 
+async def _provider(assistant: Assistant) -> LLMProvider:
+    if assistant.provider == "offline":
+        return provider_for("offline")
+    async with session_scope() as session:
+        endpoint = await provider_keys.resolve_endpoint(
+            session=session, tenant_id=assistant.tenant_id, model=assistant.model
+        )
+    return provider_for(assistant.provider, api_key=endpoint.api_key, base_url=endpoint.base_url)
+
+
 async def _complete_with_retries(assistant: Assistant, prompt: Prompt, sink: StreamSink) -> Completion:
-    provider = provider_for(assistant.provider)
+    provider = await _provider(assistant)
     for attempt, delay in enumerate((*RETRY_DELAYS_S, None), start=1):
         try:
             return await provider.complete(

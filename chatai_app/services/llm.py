@@ -159,8 +159,9 @@ def _openai_chat(api_key: str | None, base_url: str | None) -> OpenAICompatibleC
     return OpenAICompatibleChat(api_key=api_key, base_url=base_url)
 
 
-def provider_for(provider: str) -> LLMProvider:
+def provider_for(provider: str, *, api_key: str | None = None, base_url: str | None = None) -> LLMProvider:
+    """The offline extractive answerer, or an OpenAI-compatible client for the given endpoint."""
     if provider == "offline":
         return OfflineExtractive()
     settings = get_settings()
-    return _openai_chat(settings.openai_api_key, settings.openai_base_url)
+    return _openai_chat(api_key or settings.openai_api_key, base_url or settings.openai_base_url)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
@@ -12,8 +9,7 @@ from chatai_app.db import session_scope
 from chatai_app.services import assistants, billing, conversation
 from chatai_app.services.conversation import Incoming, StreamSink
 from chatai_app.services.knowledge import documents
-from chatai_app.settings import get_settings
-from tests.fakes.openai_server import FakeOpenAIServer, running_fake_openai
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.knowledge.conftest import Workspace, drain_queue
 
 KNOWLEDGE = b"# Delivery\n\nParcels to Kazan arrive in three days. Courier delivery costs 300 roubles."
@@ -30,16 +26,6 @@ class Collect(StreamSink):
     async def reset(self) -> None:
         self.parts.clear()
         self.resets += 1
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeOpenAIServer]:
-    with running_fake_openai() as server:
-        os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"] = server.base_url, "test"
-        get_settings.cache_clear()
-        yield server
-        del os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"]
-        get_settings.cache_clear()
 
 
 async def _with_knowledge(ws: Workspace, **settings: object) -> None:

@@ -38,6 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append((self.path, body))
+        self.server.auth_headers.append(self.headers.get("Authorization", ""))
         if self.path.endswith("/embeddings"):
             inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
             payload = {
@@ -105,6 +106,7 @@ def grounded_answer(messages: list[dict]) -> str:
 
 class FakeOpenAIServer(ThreadingHTTPServer):
     requests: list[tuple[str, dict]]
+    auth_headers: list[str]
     delay: float = 0.0
 
     @property
@@ -115,7 +117,7 @@ class FakeOpenAIServer(ThreadingHTTPServer):
 @contextmanager
 def running_fake_openai(delay: float = 0.0) -> Iterator[FakeOpenAIServer]:
     server = FakeOpenAIServer(("127.0.0.1", 0), _Handler)
-    server.requests, server.delay = [], delay
+    server.requests, server.auth_headers, server.delay = [], [], delay
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -133,7 +135,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     server = FakeOpenAIServer(("127.0.0.1", args.port), _Handler)
-    server.requests, server.delay = [], args.delay
+    server.requests, server.auth_headers, server.delay = [], [], args.delay
     print("ready", flush=True)
     server.serve_forever()
 
