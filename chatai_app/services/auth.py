@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.services.accounts import authenticate, normalize_email, sign_up
+from chatai_app.services.accounts import AuthContext, authenticate, normalize_email, sign_up
 from chatai_app.services.auth_sessions import OpenedSession, open_session
 from chatai_app.services.ratelimit import RateLimiter, build_rate_limiter, enforce
 from chatai_app.settings import get_settings
@@ -39,20 +39,27 @@ def default_policy() -> AuthPolicy:
     )
 
 
+async def _limit(policy: AuthPolicy, action: str, client: ClientInfo, email: str) -> None:
+    """Per IP and per account, so neither many accounts from one place nor one account from many passes."""
+    keys = [f"{action}:ip:{client.ip}", f"{action}:acct:{normalize_email(email)}"]
+    await enforce(policy.limiter, keys, limit=policy.per_minute)
+
+
+async def _open(
+    session: AsyncSession, policy: AuthPolicy, context: AuthContext, client: ClientInfo, kind: str
+) -> OpenedSession:
+    return await open_session(
+        session=session, context=context, kind=kind, ttl_s=policy.session_ttl_s,
+        user_agent=client.user_agent, ip=client.ip,
+    )  # fmt: skip
+
+
 async def sign_in(
     *, session: AsyncSession, policy: AuthPolicy, email: str, password: str, client: ClientInfo, kind: str
 ) -> OpenedSession:
-    keys = [f"login:ip:{client.ip}", f"login:acct:{normalize_email(email)}"]
-    await enforce(policy.limiter, keys, limit=policy.per_minute)
+    await _limit(policy, "login", client, email)
     context = await authenticate(session=session, email=email, password=password)
-    return await open_session(
-        session=session,
-        context=context,
-        kind=kind,
-        ttl_s=policy.session_ttl_s,
-        user_agent=client.user_agent,
-        ip=client.ip,
-    )
+    return await _open(session, policy, context, client, kind)
 
 
 async def register(
@@ -67,21 +74,9 @@ async def register(
     client: ClientInfo,
     kind: str,
 ) -> OpenedSession:
-    keys = [f"signup:ip:{client.ip}", f"signup:acct:{normalize_email(email)}"]
-    await enforce(policy.limiter, keys, limit=policy.per_minute)
+    await _limit(policy, "signup", client, email)
     context = await sign_up(
-        session=session,
-        email=email,
-        password=password,
-        full_name=full_name,
-        workspace_name=workspace_name,
-        locale=locale,
-    )
-    return await open_session(
-        session=session,
-        context=context,
-        kind=kind,
-        ttl_s=policy.session_ttl_s,
-        user_agent=client.user_agent,
-        ip=client.ip,
-    )
+        session=session, email=email, password=password, full_name=full_name,
+        workspace_name=workspace_name, locale=locale,
+    )  # fmt: skip
+    return await _open(session, policy, context, client, kind)

@@ -7,7 +7,7 @@ import reflex as rx
 from chatai_app.db import session_scope
 from chatai_app.services import assistants
 from chatai_app.services.errors import DomainError, ValidationFailed
-from chatai_app.state.session import SessionState
+from chatai_app.state.session import SessionState, signed_in
 
 
 class AssistantsState(rx.State):
@@ -16,9 +16,8 @@ class AssistantsState(rx.State):
 
     @rx.event
     async def load(self):
-        session_state = await self.get_state(SessionState)
         try:
-            context = await session_state.require_context()
+            _, context = await signed_in(self)
         except DomainError:
             return rx.redirect("/login")
         async with session_scope() as session:

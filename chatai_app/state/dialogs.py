@@ -14,7 +14,7 @@ from chatai_app.services.accounts import AuthContext
 from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.errors import DomainError
 from chatai_app.services.events import get_event_hub
-from chatai_app.state.session import SessionState
+from chatai_app.state.session import SessionState, signed_in
 
 LIVE_FOR_S = 30 * 60
 LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.")
@@ -86,9 +86,8 @@ class DialogsState(rx.State):
 
     @rx.event
     async def load(self):
-        session_state = await self.get_state(SessionState)
         try:
-            context = await session_state.require_context()
+            _, context = await signed_in(self)
         except DomainError:
             return rx.redirect("/login")
         async with session_scope() as session:
@@ -100,20 +99,20 @@ class DialogsState(rx.State):
     @rx.event
     async def apply_filters(self, form: dict[str, str]):
         self.query, self.since, self.until = form.get("query", ""), form.get("since", ""), form.get("until", "")
-        context = await (await self.get_state(SessionState)).require_context()
+        _, context = await signed_in(self)
         await self._refresh(context)
 
     @rx.event
     async def set_filter(self, name: str, value: str):
         if name in ("channel", "status", "assistant"):
             setattr(self, name, value)
-        context = await (await self.get_state(SessionState)).require_context()
+        _, context = await signed_in(self)
         await self._refresh(context)
 
     @rx.event
     async def open_dialog(self, dialog_id: str):
         self.selected = dialog_id
-        context = await (await self.get_state(SessionState)).require_context()
+        _, context = await signed_in(self)
         try:
             await self._refresh(context)
         except DomainError as exc:

@@ -16,7 +16,7 @@ from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval
 from chatai_app.settings import get_settings
 from chatai_app.state.routing import id_after
-from chatai_app.state.session import SessionState
+from chatai_app.state.session import SessionState, signed_in
 
 WATCH_INTERVAL_S = 1.0
 WATCH_LIMIT_S = 15 * 60
@@ -66,10 +66,6 @@ class KnowledgeState(rx.State):
     def _assistant_id(self) -> uuid.UUID:
         return id_after(self.router.url.path, "assistants")
 
-    async def _context(self) -> tuple[SessionState, AuthContext]:
-        session_state = await self.get_state(SessionState)
-        return session_state, await session_state.require_context()
-
     async def _reload(self, context: AuthContext) -> None:
         self._apply(await _fetch(context.tenant_id, self._assistant_id()))
 
@@ -85,7 +81,7 @@ class KnowledgeState(rx.State):
     @rx.event
     async def load(self):
         try:
-            _, context = await self._context()
+            _, context = await signed_in(self)
             await self._reload(context)
         except NotFound:
             self.not_found = True
@@ -97,7 +93,7 @@ class KnowledgeState(rx.State):
 
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):
-        session_state, context = await self._context()
+        session_state, context = await signed_in(self)
         self.upload_errors = []
         limit = get_settings().max_upload_bytes
         for file in files:
@@ -141,7 +137,7 @@ class KnowledgeState(rx.State):
 
     @rx.event
     async def reindex(self, document_id: str):
-        session_state, context = await self._context()
+        session_state, context = await signed_in(self)
         try:
             async with session_scope() as session:
                 await documents.reindex_document(
@@ -154,7 +150,7 @@ class KnowledgeState(rx.State):
 
     @rx.event
     async def delete_document(self, document_id: str):
-        session_state, context = await self._context()
+        session_state, context = await signed_in(self)
         try:
             async with session_scope() as session:
                 await documents.delete_document(
@@ -167,7 +163,7 @@ class KnowledgeState(rx.State):
 
     @rx.event
     async def add_qa(self, form: dict[str, str]):
-        session_state, context = await self._context()
+        session_state, context = await signed_in(self)
         self.qa_errors = {}
         try:
             async with session_scope() as session:
@@ -186,14 +182,14 @@ class KnowledgeState(rx.State):
 
     @rx.event
     async def delete_qa(self, qa_id: str):
-        _, context = await self._context()
+        _, context = await signed_in(self)
         async with session_scope() as session:
             await qa.delete_qa(session=session, tenant_id=context.tenant_id, qa_id=uuid.UUID(qa_id))
         await self._reload(context)
 
     @rx.event
     async def import_csv(self, files: list[rx.UploadFile]):
-        session_state, context = await self._context()
+        session_state, context = await signed_in(self)
         reports = []
         for file in files:
             try:
@@ -213,7 +209,7 @@ class KnowledgeState(rx.State):
 
     @rx.event
     async def search(self, form: dict[str, str]):
-        session_state, context = await self._context()
+        session_state, context = await signed_in(self)
         try:
             async with session_scope() as session:
                 hits = await retrieval.search(

@@ -103,3 +103,9 @@ class SessionState(rx.State):
     def set_lang(self, lang: str | list[str]) -> None:
         if isinstance(lang, str) and lang in ("en", "ru"):
             self.lang = lang
+
+
+async def signed_in(state: rx.State) -> tuple[SessionState, AuthContext]:
+    """The caller's SessionState and its freshly re-checked context (raises DomainError if signed out)."""
+    session_state = await state.get_state(SessionState)
+    return session_state, await session_state.require_context()
