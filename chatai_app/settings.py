@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
     auth_rate_limit_per_minute: int = 10
+    telegram_api_url: str = "https://api.telegram.org"
     max_upload_bytes: int = Field(default=10 * 2**20, alias="CHATAI_MAX_UPLOAD_BYTES")
 
     @model_validator(mode="after")

@@ -47,6 +47,13 @@ async def ingest_document(document_id: str) -> str:
     return status
 
 
+@tasks.task(name="telegram_update", queue="telegram", retry=RetryStrategy(max_attempts=5, exponential_wait=2))
+async def telegram_update(bot_id: str, update: dict) -> str:
+    from chatai_app.services.telegram import process_webhook_update
+
+    return await process_webhook_update(uuid.UUID(bot_id), update)
+
+
 @tasks.periodic(cron="* * * * *")
 @tasks.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:

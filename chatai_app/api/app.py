@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from chatai_app.api import auth_routes, chat_routes, health_routes, knowledge_routes, provider_key_routes
+from chatai_app.api import (
+    auth_routes,
+    chat_routes,
+    health_routes,
+    knowledge_routes,
+    provider_key_routes,
+    telegram_routes,
+)
 from chatai_app.api.errors import install_error_handlers
 from chatai_app.api.metrics import MetricsMiddleware
 
@@ -24,5 +31,6 @@ def build_api() -> FastAPI:
     api.include_router(knowledge_routes.router)
     api.include_router(chat_routes.router)
     api.include_router(provider_key_routes.router)
+    api.include_router(telegram_routes.router)
     api.add_middleware(MetricsMiddleware)
     return api

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from chatai_app.services import errors
 from chatai_app.services.billing import InsufficientFunds
 from chatai_app.services.knowledge.uploads import UploadRejected
+from chatai_app.services.telegram import TelegramError, WebhookRejected
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.ValidationFailed: 422,
@@ -19,6 +20,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.RateLimited: 429,
     InsufficientFunds: 402,
+    TelegramError: 502,
+    WebhookRejected: 401,
 }
 
 

@@ -85,6 +85,14 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         sa.Index("ix_outbox_pending", "bot_instance_id", "chat_id", "id", postgresql_where=sa.text("sent_at IS NULL")),
+        sa.Index(
+            "uq_outbox_message_part",
+            "bot_instance_id",
+            "dialog_message_id",
+            "part",
+            unique=True,
+            postgresql_where=sa.text("dialog_message_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
@@ -92,6 +100,8 @@ class OutboxMessage(SQLModel, table=True):
     bot_instance_id: uuid.UUID = fk("bot_instances.id")
     chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     dialog_message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    part: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    failed_at: datetime | None = timestamp()
     payload: dict[str, Any] = jsonb()
     attempts: int = 0
     not_before: datetime | None = timestamp()

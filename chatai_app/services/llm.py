@@ -15,6 +15,7 @@ from chatai_app.settings import get_settings
 
 OnDelta = Callable[[str], Awaitable[None]]
 OFFLINE_STREAM_DELAY_S = 0.015
+OFFLINE_STREAM_CHUNKS = 60
 
 
 class LLMUnavailable(DomainError):
@@ -122,8 +123,10 @@ class OfflineExtractive:
         self, prompt: Prompt, *, model: str, temperature: float, max_tokens: int, on_delta: OnDelta
     ) -> Completion:
         text, answered = self._answer(prompt)
-        for piece in re.findall(r"\S+\s*", text):
-            await on_delta(piece)
+        words = re.findall(r"\S+\s*", text)
+        step = max(1, len(words) // OFFLINE_STREAM_CHUNKS)  # long answers stream in bigger pieces, not longer
+        for start in range(0, len(words), step):
+            await on_delta("".join(words[start : start + step]))
             await asyncio.sleep(OFFLINE_STREAM_DELAY_S)
         return Completion(
             text, estimate_tokens(str(prompt.messages())), estimate_tokens(text), "offline-extractive", answered

@@ -151,12 +151,13 @@ class _Handler(BaseHTTPRequestHandler):
             return {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body or b"{}").items()}
         if kind.startswith("multipart/form-data"):
             message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + body)
-            return {part.get_param("name", header="content-disposition"): part.get_content() for part in message.iter_parts()}
+            parts = message.iter_parts()
+            return {part.get_param("name", header="content-disposition"): part.get_content() for part in parts}
         return dict(urllib.parse.parse_qsl(body.decode()))
 
     def _handle(self, params: dict[str, str]) -> None:
         path = urllib.parse.urlsplit(self.path).path
-        _, bot_part, method = (path.split("/") + ["", ""])[:3]
+        _, bot_part, method = [*path.split("/"), "", ""][:3]
         bot = self.server.bots.get(bot_part.removeprefix("bot"))
         if bot is None:
             return self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
@@ -184,8 +185,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _getMe(self, bot: FakeBot, params: dict[str, str]) -> dict[str, Any]:
-        return {"id": bot.id, "is_bot": True, "first_name": bot.username, "username": bot.username,
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+        return {
+            "id": bot.id, "is_bot": True, "first_name": bot.username, "username": bot.username,
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
+        }  # fmt: skip
 
     def _getUpdates(self, bot: FakeBot, params: dict[str, str]) -> list[dict[str, Any]]:
         offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), 2.0)

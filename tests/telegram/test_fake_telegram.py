@@ -13,12 +13,12 @@ from tests.fakes.telegram_server import running_fake_telegram
 
 async def test_aiogram_calls_are_served_and_bad_calls_refused() -> None:
     with running_fake_telegram() as telegram:
-        token = telegram.add_bot(5001, "shop_bot")
+        token = telegram.add_bot(500001, "shop_bot")
         session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.base_url))
         bot = Bot(token, session=session)
         try:
             me = await bot.get_me()
-            assert (me.id, me.username) == (5001, "shop_bot")
+            assert (me.id, me.username) == (500001, "shop_bot")
             await bot.send_message(42, "hello")
             assert telegram.sent_texts(token, 42) == ["hello"]
             telegram.fail_next(token, "sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
@@ -32,7 +32,9 @@ async def test_aiogram_calls_are_served_and_bad_calls_refused() -> None:
         async with httpx.AsyncClient(base_url=telegram.base_url) as client:
             missing = await client.post(f"/bot{token}/sendMessage", data={"chat_id": "1"})
             unknown = await client.post(f"/bot{token}/sendMessage", data={"chat_id": "1", "text": "x", "colour": "red"})
-            wrong = await client.post(f"/bot{token}/sendMessage", data={"chat_id": "abc", "text": "x", "reply_to_message_id": "no"})
+            wrong = await client.post(
+                f"/bot{token}/sendMessage", data={"chat_id": "abc", "text": "x", "reply_to_message_id": "no"}
+            )
             nope = await client.post(f"/bot{token}/sendTelepathy", data={})
         assert missing.json()["description"] == "Bad Request: text is required"
         assert unknown.json()["description"] == "Bad Request: unknown parameter colour"

@@ -1,0 +1,126 @@
+"""One bot: long polling (offset committed only after each update is handled) and the outbox sender."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import suppress
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter
+from aiogram.types import Update
+
+from chatai_app.services import telegram
+from chatai_app.settings import get_settings
+
+log = logging.getLogger("bot_fleet")
+POLL_TIMEOUT_S = 20
+SEND_RATE_PER_S = 30  # Telegram's broadcast limit per bot
+MAX_SEND_ATTEMPTS = 5
+
+
+class BotRunner:
+    def __init__(self, active: telegram.ActiveBot) -> None:
+        self.active = active
+        session = AiohttpSession(api=TelegramAPIServer.from_base(get_settings().telegram_api_url))
+        self.bot = Bot(active.token, session=session)
+        self.offset = active.offset
+        self.outbox_ready = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.stopping = False
+        self.busy = False  # handling an update: stop() lets it finish
+
+    def start(self) -> None:
+        if self.active.mode == "polling":
+            self.tasks.append(asyncio.create_task(self._poll(), name=f"poll-{self.active.username}"))
+        self.tasks.append(asyncio.create_task(self._send(), name=f"send-{self.active.username}"))
+
+    async def stop(self) -> None:
+        """Finish the update in hand (its offset is committed), cancel waiting, then close."""
+        self.stopping = True
+        for task in self.tasks:
+            if task.get_name().startswith("send") or not self.busy:
+                task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.bot.session.close()
+
+    async def _poll(self) -> None:
+        backoff = 1.0
+        while not self.stopping:
+            try:
+                updates = await self.bot.get_updates(offset=self.offset or None, timeout=POLL_TIMEOUT_S,
+                                                     allowed_updates=["message"])  # fmt: skip
+                backoff = 1.0
+                await telegram.record_status(self.active.id, status="running")
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+                continue
+            except (TelegramAPIError, TelegramNetworkError) as exc:
+                await telegram.record_status(self.active.id, status="error", error=str(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            for update in updates:
+                if self.stopping:
+                    return
+                self.busy = True
+                try:
+                    await self.handle(update)
+                    self.offset = update.update_id + 1
+                    await telegram.record_status(self.active.id, status="running", offset=self.offset)
+                finally:
+                    self.busy = False
+
+    async def handle(self, update: Update) -> None:
+        inbound = telegram.inbound_from_json(update.model_dump(mode="json", exclude_none=True), self.active.username)
+        if inbound is not None:
+            typing = asyncio.create_task(self._typing(inbound.chat_id)) if inbound.text else None
+            try:
+                await telegram.handle_update(self.active, inbound)
+            finally:
+                if typing:
+                    typing.cancel()
+        self.outbox_ready.set()
+
+    async def _typing(self, chat_id: int) -> None:
+        with suppress(TelegramAPIError, TelegramNetworkError):
+            while True:
+                await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(4.5)
+
+    async def _send(self) -> None:
+        interval = 1 / SEND_RATE_PER_S
+        while True:
+            batch = await telegram.next_outgoing(self.active.id)
+            for item in batch:
+                started = time.monotonic()
+                pause = await self._deliver(item)
+                if pause:
+                    await asyncio.sleep(pause)
+                    break  # re-read: order is kept after a pause
+                await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+            if not batch:
+                self.outbox_ready.clear()
+                with suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.outbox_ready.wait(), timeout=0.5)
+
+    async def _deliver(self, item: telegram.OutgoingMessage) -> float:
+        """Send one message; returns seconds to pause the whole bot (429), else 0."""
+        try:
+            await self.bot.send_message(item.chat_id, item.text)
+        except TelegramRetryAfter as exc:
+            await telegram.mark_retry(item.id, delay_s=exc.retry_after, error="429 Too Many Requests")
+            return float(exc.retry_after)
+        except TelegramNetworkError as exc:
+            await telegram.mark_retry(item.id, delay_s=2 ** min(item.attempts, 6), error=str(exc))
+            return 1.0
+        except TelegramAPIError as exc:  # 400/403: this message cannot be delivered as it is
+            give_up = item.attempts + 1 >= MAX_SEND_ATTEMPTS
+            await telegram.mark_retry(item.id, delay_s=2 ** min(item.attempts, 6), error=str(exc), give_up=give_up)
+            return 0.0
+        await telegram.mark_sent(item.id)
+        return 0.0

@@ -1,0 +1,401 @@
+"""Telegram as a channel: connecting bots, turning updates into engine calls, the persistent outbox.
+
+Framework-free: the Bot API is reached with httpx here (token checks, webhooks); the bot fleet
+(aiogram) receives updates and sends the outbox. Tokens are encrypted at rest and never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatai_app.db import session_scope
+from chatai_app.models import Assistant, BotInstance, DialogMessage, OutboxMessage, TelegramUpdate
+from chatai_app.models._base import utcnow
+from chatai_app.services import events
+from chatai_app.services.assistants import get_assistant
+from chatai_app.services.conversation import Incoming, handle_incoming
+from chatai_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+
+__all__ = ["ValidationFailed"]
+from chatai_app.services.secrets_box import decrypt, encrypt, hint
+from chatai_app.settings import get_settings
+
+TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,60}$")
+TELEGRAM_LIMIT = 4096
+MODES = ("polling", "webhook")
+TELEGRAM_UPDATE_TASK = "chatai:telegram_update"
+GREETING = {"en": "Hello! Ask me anything.", "ru": "Здравствуйте! Задайте ваш вопрос."}
+NON_TEXT = {
+    "en": "Sorry, I can only read text messages for now. Please write your question.",
+    "ru": "Извините, пока я понимаю только текстовые сообщения. Напишите, пожалуйста, ваш вопрос.",
+}
+
+
+class TelegramError(DomainError):
+    code = "telegram_error"
+
+
+@dataclass(frozen=True)
+class BotOut:
+    id: uuid.UUID
+    assistant_id: uuid.UUID
+    username: str
+    token_hint: str
+    mode: str
+    enabled: bool
+    status: str
+    last_error: str
+
+
+def _out(bot: BotInstance) -> BotOut:
+    return BotOut(
+        bot.id, bot.assistant_id, bot.username, bot.token_hint, bot.mode, bot.enabled, bot.status, bot.last_error
+    )
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def call_bot_api(token: str, method: str, **params: Any) -> Any:
+    """One Bot API call; errors carry Telegram's description, never the token."""
+    url = f"{get_settings().telegram_api_url.rstrip('/')}/bot{token}/{method}"
+    try:
+        async with httpx.AsyncClient(timeout=15) as client:
+            response = await client.post(url, json=params)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise TelegramError(f"Telegram is unreachable ({type(exc).__name__})") from exc
+    if not body.get("ok"):
+        raise TelegramError(f"Telegram refused {method}: {body.get('description', response.status_code)}")
+    return body["result"]
+
+
+async def connect_bot(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, token: str, mode: str = "polling") -> BotOut:
+    """Check the token with getMe, store it encrypted, set up the webhook if asked, announce `bot.changed`."""
+    token = (token or "").strip()
+    if not TOKEN_RE.match(token):
+        raise ValidationFailed({"token": "This does not look like a bot token from @BotFather (123456:ABC...)"})
+    if mode not in MODES:
+        raise ValidationFailed({"mode": "Choose polling or webhook"})
+    async with session_scope() as session:
+        await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    me = await call_bot_api(token, "getMe")
+    bot_id = uuid.uuid4()
+    secret = secrets.token_urlsafe(32)
+    if mode == "webhook":
+        await call_bot_api(
+            token, "setWebhook", url=f"{get_settings().base_url}/telegram/webhook/{bot_id}", secret_token=secret,
+            allowed_updates=["message"], drop_pending_updates=False,
+        )  # fmt: skip
+    else:
+        await call_bot_api(token, "deleteWebhook")
+    async with session_scope() as session:
+        exists = (await session.exec(select(BotInstance.id).where(BotInstance.telegram_bot_id == me["id"]))).first()
+        if exists:
+            raise Conflict(f"@{me.get('username')} is already connected")
+        bot = BotInstance(
+            id=bot_id, tenant_id=tenant_id, assistant_id=assistant_id, telegram_bot_id=me["id"],
+            username=me.get("username", ""), token_encrypted=encrypt(token), token_hint=hint(token), mode=mode,
+            webhook_secret_hash=_secret_hash(secret) if mode == "webhook" else "", status="starting",
+        )  # fmt: skip
+        session.add(bot)
+        await session.flush()
+        out = _out(bot)
+    await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="added")
+    return out
+
+
+async def set_enabled(*, tenant_id: uuid.UUID, bot_id: uuid.UUID, enabled: bool) -> BotOut:
+    async with session_scope() as session:
+        bot = await session.get(BotInstance, bot_id)
+        if bot is None or bot.tenant_id != tenant_id:
+            raise NotFound("Bot not found")
+        bot.enabled, bot.status = enabled, ("starting" if enabled else "stopped")
+        session.add(bot)
+        out = _out(bot)
+    await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="enabled" if enabled else "disabled")
+    return out
+
+
+async def list_bots(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[BotOut]:
+    stmt = select(BotInstance).where(BotInstance.tenant_id == tenant_id).order_by(BotInstance.created_at)
+    return [_out(b) for b in (await session.exec(stmt)).all()]
+
+
+@dataclass(frozen=True)
+class ActiveBot:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    assistant_id: uuid.UUID
+    username: str
+    token: str
+    mode: str
+    offset: int
+
+    def identity(self) -> tuple[object, ...]:
+        """What a running bot depends on; a change of it means a restart (the offset is not part of it)."""
+        return (self.tenant_id, self.assistant_id, self.username, self.token, self.mode)
+
+
+async def active_bots() -> list[ActiveBot]:
+    """Every enabled bot with its decrypted token (for the fleet process only)."""
+    async with session_scope() as session:
+        rows = (await session.exec(select(BotInstance).where(BotInstance.enabled))).all()
+        return [
+            ActiveBot(
+                b.id, b.tenant_id, b.assistant_id, b.username, decrypt(b.token_encrypted), b.mode, b.update_offset
+            )
+            for b in rows
+        ]
+
+
+async def record_status(bot_id: uuid.UUID, *, status: str, error: str = "", offset: int | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "last_error": error[:500]}
+    if offset is not None:
+        values |= {"update_offset": offset, "last_update_at": utcnow()}
+    async with session_scope() as session:
+        await session.exec(sa.update(BotInstance).where(BotInstance.id == bot_id).values(**values))
+
+
+class WebhookRejected(DomainError):
+    code = "webhook_rejected"
+
+
+async def accept_webhook_update(bot_id: uuid.UUID, secret: str | None, update: dict[str, Any]) -> None:
+    """Check the secret token, then queue the update for the worker (stored before we answer 200)."""
+    from chatai_app.services.jobs import enqueue
+
+    if await verify_webhook_secret(bot_id, secret) is None:
+        raise WebhookRejected("wrong or missing X-Telegram-Bot-Api-Secret-Token")
+    if not isinstance(update.get("update_id"), int):
+        raise ValidationFailed({"update_id": "an update needs an integer update_id"})
+    async with session_scope() as session:
+        await enqueue(session=session, task=TELEGRAM_UPDATE_TASK, args={"bot_id": str(bot_id), "update": update},
+                      queue="telegram", lock=f"bot:{bot_id}")  # fmt: skip
+
+
+async def process_webhook_update(bot_id: uuid.UUID, update: dict[str, Any]) -> str:
+    async with session_scope() as session:
+        bot = await session.get(BotInstance, bot_id)
+    if bot is None or not bot.enabled:
+        return "gone"
+    active = ActiveBot(bot.id, bot.tenant_id, bot.assistant_id, bot.username, "", bot.mode, bot.update_offset)
+    inbound = inbound_from_json(update, bot.username)
+    if inbound is None:
+        return "ignored"
+    outcome = await handle_update(active, inbound)
+    await record_status(bot.id, status="running", offset=max(bot.update_offset, inbound.update_id + 1))
+    await events.publish("telegram.outbox", bot.tenant_id, bot_id=bot.id)
+    return outcome
+
+
+async def verify_webhook_secret(bot_id: uuid.UUID, secret: str | None) -> ActiveBot | None:
+    async with session_scope() as session:
+        bot = await session.get(BotInstance, bot_id)
+    if bot is None or not bot.enabled or bot.mode != "webhook" or not secret:
+        return None
+    if not secrets.compare_digest(bot.webhook_secret_hash, _secret_hash(secret)):
+        return None
+    return ActiveBot(bot.id, bot.tenant_id, bot.assistant_id, bot.username, "", bot.mode, bot.update_offset)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What the adapter extracted from a Telegram update (no aiogram types cross this line)."""
+
+    update_id: int
+    chat_id: int
+    chat_type: str = "private"
+    text: str | None = None
+    user_name: str = ""
+    mentions_bot: bool = False
+    language_code: str = ""
+
+
+def inbound_from_json(update: dict[str, Any], bot_username: str) -> InboundMessage | None:
+    """Plain fields from a Bot API Update (webhook JSON or a parsed polling update); None if not a message."""
+    message = update.get("message")
+    if not isinstance(message, dict) or "chat" not in message:
+        return None
+    text = message.get("text")
+    mention = f"@{bot_username}".lower()
+    replied = ((message.get("reply_to_message") or {}).get("from") or {}).get("username") == bot_username
+    user = message.get("from") or {}
+    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
+    return InboundMessage(
+        update_id=int(update["update_id"]), chat_id=int(message["chat"]["id"]),
+        chat_type=message["chat"].get("type", "private"), text=text, user_name=name,
+        mentions_bot=bool(bot_username) and (replied or (isinstance(text, str) and mention in text.lower())),
+        language_code=str(user.get("language_code") or ""),
+    )  # fmt: skip
+
+
+def split_for_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph, line or word boundaries when possible."""
+    pieces, rest = [], text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*pieces, rest] if rest else pieces
+
+
+async def _enqueue(bot: ActiveBot, chat_id: int, message_id: int | None, text: str) -> None:
+    rows = [
+        {"tenant_id": bot.tenant_id, "bot_instance_id": bot.id, "chat_id": chat_id, "dialog_message_id": message_id,
+         "part": part, "payload": {"text": piece}, "attempts": 0, "last_error": ""}
+        for part, piece in enumerate(split_for_telegram(text))
+    ]  # fmt: skip
+    if not rows:
+        return
+    async with session_scope() as session:
+        stmt = insert(OutboxMessage).values(rows)
+        if message_id is not None:
+            stmt = stmt.on_conflict_do_nothing(
+                index_elements=["bot_instance_id", "dialog_message_id", "part"],
+                index_where=sa.text("dialog_message_id IS NOT NULL"),
+            )
+        await session.exec(stmt)
+
+
+async def _reply_after(user_message_id: int) -> tuple[int, str] | None:
+    """The reply already stored for a message the engine saw before (a redelivered update)."""
+    async with session_scope() as session:
+        user_message = await session.get(DialogMessage, user_message_id)
+        if user_message is None:
+            return None
+        row = (
+            await session.exec(
+                select(DialogMessage.id, DialogMessage.content)
+                .where(DialogMessage.dialog_id == user_message.dialog_id, DialogMessage.id > user_message_id,
+                       DialogMessage.role.in_(("assistant", "system")))
+                .order_by(DialogMessage.id)
+                .limit(1)
+            )
+        ).first()  # fmt: skip
+    return (row[0], row[1]) if row else None
+
+
+async def _language(bot: ActiveBot, message: InboundMessage) -> str:
+    """The assistant's fixed language, else the user's Telegram language, else English."""
+    async with session_scope() as session:
+        assistant = await session.get(Assistant, bot.assistant_id)
+    if assistant and assistant.language in GREETING:
+        return assistant.language
+    return message.language_code[:2] if message.language_code[:2] in GREETING else "en"
+
+
+async def _mark_processed(bot: ActiveBot, update_id: int) -> bool:
+    """Record the update; False when it was fully handled before (dedupe by bot + update_id)."""
+    async with session_scope() as session:
+        existing = await session.get(TelegramUpdate, (bot.id, update_id))
+        if existing is not None and existing.processed_at is not None:
+            return False
+        await session.exec(
+            insert(TelegramUpdate)
+            .values(bot_instance_id=bot.id, update_id=update_id, tenant_id=bot.tenant_id, processed_at=utcnow())
+            .on_conflict_do_update(index_elements=["bot_instance_id", "update_id"], set_={"processed_at": utcnow()})
+        )
+        return True
+
+
+async def _already_processed(bot: ActiveBot, update_id: int) -> bool:
+    async with session_scope() as session:
+        existing = await session.get(TelegramUpdate, (bot.id, update_id))
+        return existing is not None and existing.processed_at is not None
+
+
+async def handle_update(bot: ActiveBot, message: InboundMessage) -> str:
+    """Engine call plus outbox for one update, safe to repeat: a redelivered update never answers twice."""
+    if await _already_processed(bot, message.update_id):
+        return "duplicate"
+    outcome = await _dispatch(bot, message)
+    await _mark_processed(bot, message.update_id)
+    return outcome
+
+
+async def _dispatch(bot: ActiveBot, message: InboundMessage) -> str:
+    if message.chat_type != "private" and not message.mentions_bot:
+        return "ignored"  # in groups the bot speaks only when addressed
+    if message.text is None:
+        await _enqueue(bot, message.chat_id, None, NON_TEXT[await _language(bot, message)])
+        return "non_text"
+    text = message.text.replace(f"@{bot.username}", "").strip() if bot.username else message.text.strip()
+    if text.startswith("/start"):
+        async with session_scope() as session:
+            assistant = await session.get(Assistant, bot.assistant_id)
+        greeting = (assistant.greeting if assistant else "") or GREETING[await _language(bot, message)]
+        await _enqueue(bot, message.chat_id, None, greeting)
+        return "greeted"
+    result = await handle_incoming(
+        Incoming(bot.tenant_id, bot.assistant_id, "telegram", str(message.chat_id), text or message.text,
+                 channel_message_id=f"tg:{message.update_id}", end_user_name=message.user_name, bot_instance_id=bot.id)
+    )  # fmt: skip
+    reply = (result.reply_message_id, result.reply_text) if result.reply_message_id else None
+    if result.outcome == "duplicate":
+        reply = await _reply_after(result.user_message_id)
+    if reply and reply[1]:
+        await _enqueue(bot, message.chat_id, reply[0], reply[1])
+    return result.outcome
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    id: int
+    chat_id: int
+    text: str
+    attempts: int
+
+
+async def next_outgoing(bot_id: uuid.UUID, limit: int = 30) -> list[OutgoingMessage]:
+    """Messages due now, oldest first; a chat whose oldest message must wait holds back its later ones."""
+    async with session_scope() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.bot_instance_id == bot_id, OutboxMessage.sent_at.is_(None),
+                       OutboxMessage.failed_at.is_(None))
+                .order_by(OutboxMessage.id)
+                .limit(limit * 4)
+            )
+        ).all()  # fmt: skip
+    now, held, due = utcnow(), set(), []
+    for row in rows:
+        if row.chat_id in held:
+            continue
+        if row.not_before is not None and row.not_before > now:
+            held.add(row.chat_id)
+            continue
+        due.append(OutgoingMessage(row.id or 0, row.chat_id, row.payload["text"], row.attempts))
+    return due[:limit]
+
+
+async def mark_sent(outbox_id: int) -> None:
+    async with session_scope() as session:
+        await session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(sent_at=utcnow()))
+
+
+async def mark_retry(outbox_id: int, *, delay_s: float, error: str, give_up: bool = False) -> None:
+    values: dict[str, Any] = {
+        "attempts": OutboxMessage.attempts + 1,
+        "last_error": error[:500],
+        "not_before": sa.func.now() + sa.text(f"interval '{max(delay_s, 0):.3f} seconds'"),
+    }
+    if give_up:
+        values["failed_at"] = utcnow()
+    async with session_scope() as session:
+        await session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))

@@ -1,0 +1,43 @@
+"""Telegram fixtures: the fake Bot API server, a workspace with knowledge, and an in-process fleet."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot_fleet.fleet import Fleet
+from chatai_app.settings import get_settings
+from tests.fakes.telegram_server import FakeTelegram, running_fake_telegram
+from tests.knowledge.conftest import rival, shop  # noqa: F401
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    with running_fake_telegram() as server:
+        os.environ["TELEGRAM_API_URL"] = server.base_url
+        get_settings.cache_clear()
+        yield server
+        del os.environ["TELEGRAM_API_URL"]
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+async def fleet(fake_telegram: FakeTelegram) -> AsyncIterator[Fleet]:
+    stop = asyncio.Event()
+    running = Fleet()
+    task = asyncio.create_task(running.run(stop))
+    yield running
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+
+
+async def wait_until(predicate, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("condition not met in time")
