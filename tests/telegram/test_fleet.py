@@ -77,7 +77,7 @@ async def test_long_replies_are_split_and_429_is_honoured(
     fake_telegram.fail_next(token, "sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
     started = time.monotonic()
     fake_telegram.push_text(token, 1, "Tell me everything")
-    await wait_until(lambda: len(fake_telegram.sent_texts(token, 1)) >= 2, timeout=15)
+    await wait_until(lambda: len(fake_telegram.sent_texts(token, 1)) >= 2, within_s=15)
     assert time.monotonic() - started >= 2.0  # waited retry_after before sending again
     parts = fake_telegram.sent_texts(token, 1)
     assert all(len(p) <= 4096 for p in parts) and " ".join(parts) == long_answer  # in order, nothing lost
