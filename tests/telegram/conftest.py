@@ -36,5 +36,5 @@ async def fleet(fake_telegram: FakeTelegram) -> AsyncIterator[Fleet]:
 
 async def wait_until(predicate: Callable[[], object], within_s: float = 10) -> None:
     async with asyncio.timeout(within_s):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - the fake server changes state from its own thread
             await asyncio.sleep(0.05)
