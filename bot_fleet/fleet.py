@@ -12,10 +12,11 @@ from chatai_app.db import session_scope
 from chatai_app.services import telegram
 from chatai_app.services.bots import count_enabled_bots as _count
 from chatai_app.services.events import get_event_hub
+from chatai_app.services.leases import LeaseManager, build_lease_manager
 
 log = logging.getLogger("bot_fleet")
 FLEET_EVENTS = ("assistant.updated", "bot.changed")
-RESYNC_EVERY_S = 15
+RESYNC_EVERY_S = 3  # also how fast bots of a dead fleet process are picked up
 
 
 async def count_enabled_bots() -> int:
@@ -24,20 +25,28 @@ async def count_enabled_bots() -> int:
 
 
 class Fleet:
-    def __init__(self) -> None:
+    """Runs the bots whose lease it holds; several fleet processes share the bots between them."""
+
+    def __init__(self, leases: LeaseManager | None = None) -> None:
         self.runners: dict[uuid.UUID, BotRunner] = {}
+        self.leases = leases or build_lease_manager()
         self._lock = asyncio.Lock()
 
+    def _outdated(self, bot_id: uuid.UUID, wanted: dict[uuid.UUID, telegram.ActiveBot], held: set[str]) -> bool:
+        if bot_id not in wanted or str(bot_id) not in held:
+            return True
+        return self.runners[bot_id].active.identity() != wanted[bot_id].identity()
+
     async def sync(self) -> None:
-        """Start new or re-enabled bots, stop removed or disabled ones, restart changed ones."""
+        """Start new or re-enabled bots we can lease, stop removed, disabled, changed or lost ones."""
         async with self._lock:
             wanted = {bot.id: bot for bot in await telegram.active_bots()}
-            for bot_id in [
-                b for b in self.runners if b not in wanted or self.runners[b].active.identity() != wanted[b].identity()
-            ]:
+            held = await self.leases.renew()
+            for bot_id in [b for b in self.runners if self._outdated(b, wanted, held)]:
                 await self.runners.pop(bot_id).stop()
+                await self.leases.release(str(bot_id))
             for bot_id, active in wanted.items():
-                if bot_id not in self.runners:
+                if bot_id not in self.runners and await self.leases.acquire(str(bot_id)):
                     runner = BotRunner(active)
                     runner.start()
                     self.runners[bot_id] = runner
@@ -55,6 +64,7 @@ class Fleet:
             await follower
         await asyncio.gather(*(runner.stop() for runner in self.runners.values()))
         self.runners.clear()
+        await self.leases.close()
 
     async def _follow(self) -> None:
         """bot.changed -> sync now (a bot added in the UI answers within seconds)."""

@@ -277,13 +277,30 @@ async def _handoff(dialog_id: uuid.UUID, tenant_id: uuid.UUID, reason: str, lang
     return notice_id
 
 
-async def handle_incoming(incoming: Incoming, *, sink: StreamSink | None = None) -> TurnResult:
+async def _has_reply(dialog_id: uuid.UUID, message_id: int) -> bool:
+    async with session_scope() as session:
+        stmt = select(DialogMessage.id).where(
+            DialogMessage.dialog_id == dialog_id, DialogMessage.id > message_id, DialogMessage.role != "user"
+        )
+        return (await session.exec(stmt.limit(1))).first() is not None
+
+
+async def handle_incoming(
+    incoming: Incoming, *, sink: StreamSink | None = None, resume_unanswered: bool = False
+) -> TurnResult:
+    """`resume_unanswered`: a redelivered message whose first handler died before answering is answered now.
+    Only for channels that never deliver one message twice at the same time (Telegram: one fleet holds a bot)."""
     started = time.perf_counter()
     sink = sink or StreamSink()
     text = _validate(incoming)
     stored = await _store_incoming(incoming, text)
     result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
     if stored.duplicate:
+        if not resume_unanswered or await _has_reply(stored.dialog_id, stored.message_id):
+            return result
+        result.outcome = "answered"
+        await _respond(incoming, text, stored, result, sink)
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
     await events.publish(
         "message.created", incoming.tenant_id, dialog_id=stored.dialog_id, message_id=stored.message_id

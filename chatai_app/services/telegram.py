@@ -343,7 +343,8 @@ async def _dispatch(bot: ActiveBot, message: InboundMessage) -> str:
         return "greeted"
     result = await handle_incoming(
         Incoming(bot.tenant_id, bot.assistant_id, "telegram", str(message.chat_id), text or message.text,
-                 channel_message_id=f"tg:{message.update_id}", end_user_name=message.user_name, bot_instance_id=bot.id)
+                 channel_message_id=f"tg:{message.update_id}", end_user_name=message.user_name, bot_instance_id=bot.id),
+        resume_unanswered=True,  # one fleet holds a bot, so a redelivery is never concurrent with the first try
     )  # fmt: skip
     reply = (result.reply_message_id, result.reply_text) if result.reply_message_id else None
     if result.outcome == "duplicate":
