@@ -65,6 +65,9 @@ UI: dict[str, dict[str, str]] = {
     "back": {"en": "Back", "ru": "Назад"},
     "playground": {"en": "Playground", "ru": "Песочница"},
     "name": {"en": "Name", "ru": "Имя"},
+    "telegram_bots": {"en": "Telegram bots", "ru": "Telegram-боты"},
+    "bot_token": {"en": "Bot token from @BotFather", "ru": "Токен бота от @BotFather"},
+    "connect": {"en": "Connect", "ru": "Подключить"},
     "settings": {"en": "Settings", "ru": "Настройки"},
     "message_placeholder": {"en": "Ask something…", "ru": "Задайте вопрос…"},
     "send": {"en": "Send", "ru": "Отправить"},
@@ -108,6 +111,9 @@ MESSAGES_RU: dict[str, str] = {
     "Please sign in": "Пожалуйста, войдите",
     "Saved": "Сохранено",
     "Password changed": "Пароль изменён",
+    "This does not look like a bot token from @BotFather (123456:ABC...)": (
+        "Это не похоже на токен бота от @BotFather (123456:ABC...)"
+    ),
     "Your session has ended; please sign in again": "Сессия завершена, войдите снова",
 }
 

@@ -179,6 +179,50 @@ def _search() -> rx.Component:
     )
 
 
+def _bot_row(bot: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon("send", size=16),
+        rx.text("@", bot["username"], weight="medium"),
+        rx.badge(bot["mode"]),
+        rx.badge(bot["status"], color_scheme=rx.cond(bot["status"] == "running", "green", "gray")),
+        rx.text(bot["hint"], size="1", color_scheme="gray"),
+        rx.cond(bot["error"] != "", rx.text(bot["error"], size="1", color_scheme="red")),
+        rx.spacer(),
+        rx.switch(checked=bot["enabled"] != "", on_change=lambda value: KnowledgeState.toggle_bot(bot["id"], value)),
+        width="100%",
+        align="center",
+        class_name="bot-row",
+    )
+
+
+def _bots() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("telegram_bots"), size="4"),
+            rx.form(
+                rx.hstack(
+                    rx.input(name="token", id="bot-token", placeholder=t("bot_token"), type="password", width="100%"),
+                    rx.select(
+                        ["polling", "webhook"], value=KnowledgeState.bot_mode, on_change=KnowledgeState.set_bot_mode
+                    ),
+                    rx.button(t("connect"), type="submit", id="bot-connect"),
+                    width="100%",
+                ),
+                on_submit=KnowledgeState.connect_bot,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.cond(
+                KnowledgeState.bot_error != "",
+                rx.text(KnowledgeState.bot_error, color_scheme="red", size="2", id="bot-error"),
+            ),
+            rx.foreach(KnowledgeState.bots, _bot_row),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def knowledge_page() -> rx.Component:
     return app_shell(
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), t("back")), href="/assistants"),
@@ -203,6 +247,7 @@ def knowledge_page() -> rx.Component:
                     align="center",
                 ),
                 _documents(),
+                _bots(),
                 rx.grid(_qa(), _search(), columns="2", spacing="4", width="100%"),
                 width="100%",
                 spacing="4",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from chatai_app.db import session_scope
-from chatai_app.services import assistants
+from chatai_app.services import assistants, telegram
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
@@ -41,6 +41,7 @@ class _Snapshot:
     name: str
     documents: list[documents.DocumentOut]
     pairs: list[qa.QAOut]
+    bots: list[telegram.BotOut]
 
 
 async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
@@ -48,7 +49,8 @@ async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
         assistant = await assistants.get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         docs = await documents.list_documents(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         pairs = await qa.list_qa(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
-    return _Snapshot(assistant.id, assistant.name, docs, pairs)
+        bots = await telegram.list_bots(session=session, tenant_id=tenant_id)
+    return _Snapshot(assistant.id, assistant.name, docs, pairs, bots)
 
 
 class KnowledgeState(rx.State):
@@ -62,6 +64,9 @@ class KnowledgeState(rx.State):
     import_report: str = ""
     watching: bool = False
     not_found: bool = False
+    bots: list[dict[str, str]] = []
+    bot_error: str = ""
+    bot_mode: str = "polling"
 
     def _assistant_id(self) -> uuid.UUID:
         return id_after(self.router.url.path, "assistants")
@@ -71,6 +76,12 @@ class KnowledgeState(rx.State):
 
     def _apply(self, snapshot: _Snapshot) -> None:
         self.assistant_name, self.current_assistant = snapshot.name, str(snapshot.assistant_id)
+        self.bots = [
+            {"id": str(b.id), "username": b.username, "hint": b.token_hint, "mode": b.mode, "status": b.status,
+             "enabled": "yes" if b.enabled else "", "error": b.last_error}
+            for b in snapshot.bots
+            if b.assistant_id == snapshot.assistant_id
+        ]  # fmt: skip
         self.documents = [_document_row(d) for d in snapshot.documents]
         self.qa_pairs = [{"id": str(p.id), "question": p.question, "answer": p.answer} for p in snapshot.pairs]
 
@@ -206,6 +217,38 @@ class KnowledgeState(rx.State):
         self.import_report = " ".join(reports)
         await self._reload(context)
         return rx.clear_selected_files("qa_csv")
+
+    @rx.event
+    def set_bot_mode(self, mode: str) -> None:
+        self.bot_mode = mode if mode in telegram.MODES else "polling"
+
+    @rx.event
+    async def connect_bot(self, form: dict[str, str]):
+        session_state, context = await signed_in(self)
+        self.bot_error = ""
+        try:
+            bot = await telegram.connect_bot(
+                tenant_id=context.tenant_id, assistant_id=self._assistant_id(), token=form.get("token", ""),
+                mode=self.bot_mode,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            self.bot_error = session_state.message(next(iter(exc.fields.values())))
+            return None
+        except DomainError as exc:
+            self.bot_error = session_state.message(exc)
+            return None
+        await self._reload(context)
+        return [rx.set_value("bot-token", ""), rx.toast.success(f"@{bot.username}")]
+
+    @rx.event
+    async def toggle_bot(self, bot_id: str, enabled: bool):
+        session_state, context = await signed_in(self)
+        try:
+            await telegram.set_enabled(tenant_id=context.tenant_id, bot_id=uuid.UUID(bot_id), enabled=enabled)
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return None
 
     @rx.event
     async def search(self, form: dict[str, str]):

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.fakes.openai_server import FakeOpenAIServer, running_fake_openai
+from tests.fakes.telegram_server import FakeTelegram, running_fake_telegram
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHATAI_CHROMIUM", "/usr/bin/chromium")
@@ -105,12 +106,22 @@ def fake_llm() -> Iterator[FakeOpenAIServer]:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeOpenAIServer) -> Iterator[RunningApp]:
+def fake_telegram_for_app() -> Iterator[FakeTelegram]:
+    with running_fake_telegram() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeOpenAIServer, fake_telegram_for_app: FakeTelegram
+) -> Iterator[RunningApp]:
     workdir = tmp_path_factory.mktemp("chatai-browser")
-    app = RunningApp(
-        data_dir=workdir / "var", port=_free_port(), log_path=workdir / "chatai.log",
-        extra_env={"OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "test"},
-    )  # fmt: skip
+    external = {
+        "OPENAI_BASE_URL": fake_llm.base_url,
+        "OPENAI_API_KEY": "test",
+        "TELEGRAM_API_URL": fake_telegram_for_app.base_url,
+    }
+    app = RunningApp(data_dir=workdir / "var", port=_free_port(), log_path=workdir / "chatai.log", extra_env=external)
     app.start()
     yield app
     app.stop()
