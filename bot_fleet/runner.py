@@ -21,6 +21,7 @@ log = logging.getLogger("bot_fleet")
 POLL_TIMEOUT_S = 20
 SEND_RATE_PER_S = 30  # Telegram's broadcast limit per bot
 MAX_SEND_ATTEMPTS = 5
+IDLE_OUTBOX_CHECK_S = 5.0  # woken at once by new replies; idle bots barely touch the database
 
 
 class BotRunner:
@@ -106,7 +107,7 @@ class BotRunner:
             if not batch:
                 self.outbox_ready.clear()
                 with suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self.outbox_ready.wait(), timeout=0.5)
+                    await asyncio.wait_for(self.outbox_ready.wait(), timeout=IDLE_OUTBOX_CHECK_S)
 
     async def _deliver(self, item: telegram.OutgoingMessage) -> float:
         """Send one message; returns seconds to pause the whole bot (429), else 0."""

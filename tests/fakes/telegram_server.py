@@ -82,6 +82,7 @@ class FakeBot:
 
 class FakeTelegram(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -155,8 +156,22 @@ class _Handler(BaseHTTPRequestHandler):
             return {part.get_param("name", header="content-disposition"): part.get_content() for part in parts}
         return dict(urllib.parse.parse_qsl(body.decode()))
 
+    def _control(self, path: str, params: dict[str, str]) -> None:
+        """Test control from another process: add bots, push updates, read counters."""
+        server = self.server
+        if path == "/_control/add_bot":
+            return self._reply(200, {"token": server.add_bot(int(params["id"]), params["username"])})
+        if path == "/_control/push":
+            return self._reply(
+                200, {"update_id": server.push_text(params["token"], int(params["chat_id"]), params["text"])}
+            )
+        sent = sum(len(bot.sent) for bot in server.bots.values())
+        return self._reply(200, {"sent": sent, "bots": len(server.bots), "invalid": len(server.invalid_calls)})
+
     def _handle(self, params: dict[str, str]) -> None:
         path = urllib.parse.urlsplit(self.path).path
+        if path.startswith("/_control/"):
+            return self._control(path, params)
         _, bot_part, method = [*path.split("/"), "", ""][:3]
         bot = self.server.bots.get(bot_part.removeprefix("bot"))
         if bot is None:
@@ -226,3 +241,14 @@ def running_fake_telegram() -> Iterator[FakeTelegram]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """Standalone: `python -m tests.fakes.telegram_server` prints its base URL, then serves."""
+    server = FakeTelegram()
+    print(server.base_url, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
