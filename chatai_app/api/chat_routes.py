@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from chatai_app.api.deps import CurrentContext, DbSession
-from chatai_app.services import assistants, conversation, dialogs
+from chatai_app.services import assistants, conversation, dialogs, operator_replies
 from chatai_app.services.conversation import Incoming, StreamSink
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
@@ -105,6 +105,19 @@ async def list_dialogs(
         asdict(d)
         for d in await dialogs.list_dialogs(session=session, tenant_id=context.tenant_id, filters=filters, limit=limit)
     ]
+
+
+class OperatorReplyIn(BaseModel):
+    text: str = Field(max_length=8000)
+
+
+@router.post("/dialogs/{dialog_id}/reply", status_code=201)
+async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: CurrentContext) -> dict[str, int]:
+    """An operator answers the end user on the dialog's own channel (Telegram via the outbox)."""
+    message_id = await operator_replies.reply_as_operator(
+        tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=dialog_id, text=body.text
+    )
+    return {"message_id": message_id}
 
 
 @router.get("/dialogs/{dialog_id}/messages")

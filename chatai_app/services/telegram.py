@@ -272,6 +272,11 @@ async def _enqueue(bot: ActiveBot, chat_id: int, message_id: int | None, text: s
         await session.exec(stmt)
 
 
+async def enqueue_reply(bot: ActiveBot, chat_id: int, message_id: int, text: str) -> None:
+    """Queue a stored dialog message (AI or operator) for delivery, once per message."""
+    await _enqueue(bot, chat_id, message_id, text)
+
+
 async def _reply_after(user_message_id: int) -> tuple[int, str] | None:
     """The reply already stored for a message the engine saw before (a redelivered update)."""
     async with session_scope() as session:

@@ -7,12 +7,15 @@ import time
 
 import psycopg
 import pytest
+from sqlmodel import select
 
 from bot_fleet.fleet import Fleet
 from chatai_app.db import session_scope
-from chatai_app.services import telegram
+from chatai_app.models import User
+from chatai_app.services import dialogs, telegram
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import qa
+from chatai_app.services.operator_replies import reply_as_operator
 from tests.engine.test_conversation import _with_knowledge
 from tests.fakes.telegram_server import FakeTelegram
 from tests.knowledge.conftest import Workspace
@@ -120,3 +123,19 @@ async def test_webhook_needs_the_secret_and_answers_through_the_queue(
     await asyncio.sleep(0.5)
     assert len(fake_telegram.sent_texts(token, 77)) == 1 and "300 roubles" in fake_telegram.sent_texts(token, 77)[0]
     assert not any(method == "getUpdates" for method, _ in fake_telegram.bots[token].calls)
+
+
+async def test_operator_reply_reaches_the_telegram_user_through_the_outbox(
+    shop: Workspace, fake_telegram: FakeTelegram, fleet: Fleet
+) -> None:
+    await _with_knowledge(shop)
+    token = fake_telegram.add_bot(700004, "human_bot")
+    await telegram.connect_bot(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, token=token)
+    fake_telegram.push_text(token, 31, "I want a human operator")
+    await wait_until(lambda: fake_telegram.sent_texts(token, 31))
+    async with session_scope() as session:
+        (dialog,) = await dialogs.list_dialogs(session=session, tenant_id=shop.tenant_id)
+        owner_id = (await session.exec(select(User.id))).one()
+    assert dialog.status == "waiting"
+    await reply_as_operator(tenant_id=shop.tenant_id, operator_id=owner_id, dialog_id=dialog.id, text="Hi, I am Anna.")
+    await wait_until(lambda: "Hi, I am Anna." in fake_telegram.sent_texts(token, 31))
