@@ -7,7 +7,7 @@ import logging
 import uuid
 from contextlib import suppress
 
-from bot_fleet.runner import BotRunner
+from bot_fleet.runner import BotRunner, shared_session
 from chatai_app.db import session_scope
 from chatai_app.services import telegram
 from chatai_app.services.bots import count_enabled_bots as _count
@@ -30,6 +30,7 @@ class Fleet:
     def __init__(self, leases: LeaseManager | None = None) -> None:
         self.runners: dict[uuid.UUID, BotRunner] = {}
         self.leases = leases or build_lease_manager()
+        self.session = shared_session()
         self._lock = asyncio.Lock()
 
     def _outdated(self, bot_id: uuid.UUID, wanted: dict[uuid.UUID, telegram.ActiveBot], held: set[str]) -> bool:
@@ -47,7 +48,7 @@ class Fleet:
                 await self.leases.release(str(bot_id))
             for bot_id, active in wanted.items():
                 if bot_id not in self.runners and await self.leases.acquire(str(bot_id)):
-                    runner = BotRunner(active)
+                    runner = BotRunner(active, self.session)
                     runner.start()
                     self.runners[bot_id] = runner
                     log.info("bot @%s started (%s)", active.username, active.mode)
@@ -65,6 +66,7 @@ class Fleet:
         await asyncio.gather(*(runner.stop() for runner in self.runners.values()))
         self.runners.clear()
         await self.leases.close()
+        await self.session.close()
 
     async def _follow(self) -> None:
         """bot.changed -> sync now (a bot added in the UI answers within seconds)."""

@@ -24,16 +24,22 @@ MAX_SEND_ATTEMPTS = 5
 IDLE_OUTBOX_CHECK_S = 5.0  # woken at once by new replies; idle bots barely touch the database
 
 
+def shared_session() -> AiohttpSession:
+    """One HTTP session (connection pool) for every bot of the fleet: bots differ only by token in the URL."""
+    # No connection cap: every polling bot keeps one long poll open.
+    return AiohttpSession(api=TelegramAPIServer.from_base(get_settings().telegram_api_url), limit=0)
+
+
 class BotRunner:
-    def __init__(self, active: telegram.ActiveBot) -> None:
+    def __init__(self, active: telegram.ActiveBot, session: AiohttpSession) -> None:
         self.active = active
-        session = AiohttpSession(api=TelegramAPIServer.from_base(get_settings().telegram_api_url))
         self.bot = Bot(active.token, session=session)
         self.offset = active.offset
         self.outbox_ready = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.stopping = False
         self.busy = False  # handling an update: stop() lets it finish
+        self.status, self._error = "", ""
 
     def start(self) -> None:
         if self.active.mode == "polling":
@@ -46,8 +52,7 @@ class BotRunner:
         for task in self.tasks:
             if task.get_name().startswith("send") or not self.busy:
                 task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.bot.session.close()
+        await asyncio.gather(*self.tasks, return_exceptions=True)  # the shared session stays open
 
     async def _poll(self) -> None:
         backoff = 1.0
@@ -56,12 +61,12 @@ class BotRunner:
                 updates = await self.bot.get_updates(offset=self.offset or None, timeout=POLL_TIMEOUT_S,
                                                      allowed_updates=["message"])  # fmt: skip
                 backoff = 1.0
-                await telegram.record_status(self.active.id, status="running")
+                await self._status("running")
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue
             except (TelegramAPIError, TelegramNetworkError) as exc:
-                await telegram.record_status(self.active.id, status="error", error=str(exc))
+                await self._status("error", str(exc))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
@@ -75,6 +80,12 @@ class BotRunner:
                     await telegram.record_status(self.active.id, status="running", offset=self.offset)
                 finally:
                     self.busy = False
+
+    async def _status(self, status: str, error: str = "") -> None:
+        """Write the status only when it changes: a thousand idle bots must not hammer the database."""
+        if (status, error) != (self.status, self._error):
+            await telegram.record_status(self.active.id, status=status, error=error)
+            self.status, self._error = status, error
 
     async def handle(self, update: Update) -> None:
         inbound = telegram.inbound_from_json(update.model_dump(mode="json", exclude_none=True), self.active.username)
