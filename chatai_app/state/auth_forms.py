@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import reflex as rx
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.db import session_scope
 from chatai_app.services import auth
+from chatai_app.services.auth_sessions import OpenedSession
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.state.session import SessionState
+
+OpenWith = Callable[[AsyncSession, SessionState], Awaitable[OpenedSession]]
+
+
+async def _open_web_session(form_state: Any, open_with: OpenWith) -> Any:
+    """Run the sign-in or sign-up service; show field or form errors, or remember the session and go home."""
+    session_state = await form_state.get_state(SessionState)
+    try:
+        async with session_scope() as session:
+            opened = await open_with(session, session_state)
+    except ValidationFailed as exc:
+        form_state.field_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
+        return None
+    except DomainError as exc:
+        form_state.error = session_state.message(exc)
+        return None
+    finally:
+        form_state.submitting = False
+    session_state.remember(opened.token, opened.context)
+    return rx.redirect("/")
 
 
 class LoginState(rx.State):
@@ -19,23 +44,14 @@ class LoginState(rx.State):
     async def submit(self, form: dict[str, str]):
         self.error, self.field_errors, self.submitting = "", {}, True
         yield
-        session_state = await self.get_state(SessionState)
-        try:
-            async with session_scope() as session:
-                opened = await auth.sign_in(
-                    session=session,
-                    policy=auth.default_policy(),
-                    email=form.get("email", ""),
-                    password=form.get("password", ""),
-                    client=session_state.client_info(),
-                    kind="web",
-                )
-        except DomainError as exc:
-            self.error, self.submitting = session_state.message(exc), False
-            return
-        session_state.remember(opened.token, opened.context)
-        self.submitting = False
-        yield rx.redirect("/")
+
+        async def sign_in(session: AsyncSession, session_state: SessionState) -> OpenedSession:
+            return await auth.sign_in(
+                session=session, policy=auth.default_policy(), email=form.get("email", ""),
+                password=form.get("password", ""), client=session_state.client_info(), kind="web",
+            )  # fmt: skip
+
+        yield await _open_web_session(self, sign_in)
 
 
 class SignUpState(rx.State):
@@ -47,27 +63,13 @@ class SignUpState(rx.State):
     async def submit(self, form: dict[str, str]):
         self.error, self.field_errors, self.submitting = "", {}, True
         yield
-        session_state = await self.get_state(SessionState)
-        try:
-            async with session_scope() as session:
-                opened = await auth.register(
-                    session=session,
-                    policy=auth.default_policy(),
-                    email=form.get("email", ""),
-                    password=form.get("password", ""),
-                    full_name=form.get("full_name", ""),
-                    workspace_name=form.get("workspace_name", ""),
-                    locale=session_state.lang,
-                    client=session_state.client_info(),
-                    kind="web",
-                )
-        except ValidationFailed as exc:
-            self.field_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
-            self.submitting = False
-            return
-        except DomainError as exc:
-            self.error, self.submitting = session_state.message(exc), False
-            return
-        session_state.remember(opened.token, opened.context)
-        self.submitting = False
-        yield rx.redirect("/")
+
+        async def register(session: AsyncSession, session_state: SessionState) -> OpenedSession:
+            return await auth.register(
+                session=session, policy=auth.default_policy(), email=form.get("email", ""),
+                password=form.get("password", ""), full_name=form.get("full_name", ""),
+                workspace_name=form.get("workspace_name", ""), locale=session_state.lang,
+                client=session_state.client_info(), kind="web",
+            )  # fmt: skip
+
+        yield await _open_web_session(self, register)
