@@ -9,8 +9,12 @@ from chatai_app.components.layout import app_shell
 from chatai_app.state.session import SessionState
 
 
-def _step(icon: str, key: str) -> rx.Component:
-    return rx.card(rx.hstack(rx.icon(icon), rx.text(t(key), weight="medium"), align="center"), width="100%")
+def _step(icon: str, key: str, href: str) -> rx.Component:
+    return rx.link(
+        rx.card(rx.hstack(rx.icon(icon), rx.text(t(key), weight="medium"), align="center"), width="100%"),
+        href=href,
+        underline="none",
+    )
 
 
 def dashboard_page() -> rx.Component:
@@ -29,9 +33,9 @@ def dashboard_page() -> rx.Component:
         ),
         rx.heading(t("next_steps"), size="4"),
         rx.grid(
-            _step("bot", "step_assistant"),
-            _step("book-open", "step_knowledge"),
-            _step("send", "step_channels"),
+            _step("bot", "step_assistant", "/assistants"),
+            _step("book-open", "step_knowledge", "/assistants"),
+            _step("send", "step_channels", "/assistants"),
             columns="3",
             spacing="4",
             width="100%",
