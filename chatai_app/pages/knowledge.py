@@ -186,6 +186,7 @@ def _bot_row(bot: rx.Var) -> rx.Component:
         rx.badge(bot["mode"]),
         rx.badge(bot["status"], color_scheme=rx.cond(bot["status"] == "running", "green", "gray")),
         rx.text(bot["hint"], size="1", color_scheme="gray"),
+        rx.cond(bot["last_update"] != "", rx.text("⟳ ", bot["last_update"], size="1", color_scheme="gray")),
         rx.cond(bot["error"] != "", rx.text(bot["error"], size="1", color_scheme="red")),
         rx.spacer(),
         rx.switch(checked=bot["enabled"] != "", on_change=lambda value: KnowledgeState.toggle_bot(bot["id"], value)),

@@ -11,6 +11,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -56,12 +57,14 @@ class BotOut:
     enabled: bool
     status: str
     last_error: str
+    last_update_at: datetime | None = None
 
 
 def _out(bot: BotInstance) -> BotOut:
     return BotOut(
-        bot.id, bot.assistant_id, bot.username, bot.token_hint, bot.mode, bot.enabled, bot.status, bot.last_error
-    )
+        bot.id, bot.assistant_id, bot.username, bot.token_hint, bot.mode, bot.enabled, bot.status, bot.last_error,
+        bot.last_update_at,
+    )  # fmt: skip
 
 
 def _secret_hash(secret: str) -> str:

@@ -78,7 +78,8 @@ class KnowledgeState(rx.State):
         self.assistant_name, self.current_assistant = snapshot.name, str(snapshot.assistant_id)
         self.bots = [
             {"id": str(b.id), "username": b.username, "hint": b.token_hint, "mode": b.mode, "status": b.status,
-             "enabled": "yes" if b.enabled else "", "error": b.last_error}
+             "enabled": "yes" if b.enabled else "", "error": b.last_error,
+             "last_update": f"{b.last_update_at:%Y-%m-%d %H:%M:%S}" if b.last_update_at else ""}
             for b in snapshot.bots
             if b.assistant_id == snapshot.assistant_id
         ]  # fmt: skip
