@@ -90,6 +90,7 @@ class _Stored:
     message_id: int
     duplicate: bool
     dialog_status: str
+    assistant: Assistant  # loaded (and tenant-checked) once per message
 
 
 def _validate(incoming: Incoming) -> str:
@@ -129,7 +130,9 @@ async def _dialog_for(session: object, incoming: Incoming) -> Dialog:
 
 async def _store_incoming(incoming: Incoming, text: str) -> _Stored:
     async with session_scope() as session:
-        await get_assistant(session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id)
+        assistant = await get_assistant(
+            session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id
+        )
         dialog = await _dialog_for(session, incoming)
         message_id = (
             await session.exec(
@@ -149,13 +152,13 @@ async def _store_incoming(incoming: Incoming, text: str) -> _Stored:
                     DialogMessage.channel_message_id == incoming.channel_message_id,
                 )
             )
-            return _Stored(dialog.id, existing.one(), True, dialog.status)
+            return _Stored(dialog.id, existing.one(), True, dialog.status, assistant)
         dialog.last_message_at = utcnow()
         dialog.unread_count += 1
         if dialog.status == DialogStatus.closed:
             dialog.status = DialogStatus.ai  # a new message reopens the conversation
         session.add(dialog)
-        return _Stored(dialog.id, message_id, False, dialog.status)
+        return _Stored(dialog.id, message_id, False, dialog.status, assistant)
 
 
 async def _save_message(
@@ -311,10 +314,7 @@ async def handle_incoming(
 
 
 async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnResult, sink: StreamSink) -> None:
-    async with session_scope() as session:
-        assistant = await get_assistant(
-            session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id
-        )
+    assistant = stored.assistant
     language = question_language(text, assistant.language)
     if stored.dialog_status in (DialogStatus.waiting, DialogStatus.operator):
         result.outcome = "with_operator"  # operators see it live; the AI stays silent
