@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from chatai_app.db import session_scope
 from chatai_app.services import assistants
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.state.routing import id_after
-from chatai_app.state.session import SessionState
+from chatai_app.state.session import SessionState, assistant_in_route
 
 TEXT_FIELDS = ("name", "system_prompt", "tone", "language", "provider", "model", "greeting")
 
@@ -39,13 +38,7 @@ class AssistantSettingsState(rx.State):
     async def load(self):
         session_state = await self.get_state(SessionState)
         try:
-            context = await session_state.require_context()
-            async with session_scope() as session:
-                assistant = await assistants.get_assistant(
-                    session=session,
-                    tenant_id=context.tenant_id,
-                    assistant_id=id_after(self.router.url.path, "assistants"),
-                )
+            assistant = await assistant_in_route(self)
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))
         settings = assistants.settings_of(assistant)

@@ -24,7 +24,7 @@ async def _open_web_session(form_state: Any, open_with: OpenWith) -> Any:
         async with session_scope() as session:
             opened = await open_with(session, session_state)
     except ValidationFailed as exc:
-        form_state.field_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
+        form_state.field_errors = session_state.field_messages(exc)
         return None
     except DomainError as exc:
         form_state.error = session_state.message(exc)

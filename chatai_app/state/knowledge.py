@@ -187,7 +187,7 @@ class KnowledgeState(rx.State):
                     answer=form.get("answer", ""),
                 )
         except ValidationFailed as exc:
-            self.qa_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
+            self.qa_errors = session_state.field_messages(exc)
             return None
         await self._reload(context)
         return rx.set_value("question", "")

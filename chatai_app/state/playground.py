@@ -8,12 +8,11 @@ import uuid
 import reflex as rx
 
 from chatai_app.db import session_scope
-from chatai_app.services import assistants
 from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult, handle_incoming
 from chatai_app.services.errors import DomainError
 from chatai_app.state.routing import id_after
-from chatai_app.state.session import SessionState
+from chatai_app.state.session import SessionState, assistant_in_route
 
 FLUSH_EVERY_S = 0.05
 
@@ -62,13 +61,7 @@ class PlaygroundState(rx.State):
     async def load(self):
         session_state = await self.get_state(SessionState)
         try:
-            context = await session_state.require_context()
-            async with session_scope() as session:
-                assistant = await assistants.get_assistant(
-                    session=session,
-                    tenant_id=context.tenant_id,
-                    assistant_id=id_after(self.router.url.path, "assistants"),
-                )
+            assistant = await assistant_in_route(self)
         except DomainError as exc:
             self.error = session_state.message(exc)
             return None

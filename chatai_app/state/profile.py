@@ -43,7 +43,7 @@ class ProfileState(rx.State):
                     locale=form.get("locale", "en"),
                 )
         except ValidationFailed as exc:
-            self.field_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
+            self.field_errors = session_state.field_messages(exc)
             return
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))
@@ -65,7 +65,7 @@ class ProfileState(rx.State):
                     new=form.get("new_password", ""),
                 )
         except ValidationFailed as exc:
-            self.field_errors = {k: session_state.message(v) for k, v in exc.fields.items()}
+            self.field_errors = session_state.field_messages(exc)
             return
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))

@@ -8,10 +8,13 @@ import reflex as rx
 
 from chatai_app.db import session_scope
 from chatai_app.i18n import translate_message
+from chatai_app.models import Assistant
 from chatai_app.services.accounts import AuthContext
+from chatai_app.services.assistants import get_assistant
 from chatai_app.services.auth import ClientInfo
 from chatai_app.services.auth_sessions import resolve_session, revoke_session
-from chatai_app.services.errors import AuthenticationRequired, DomainError, PermissionDenied
+from chatai_app.services.errors import AuthenticationRequired, DomainError, PermissionDenied, ValidationFailed
+from chatai_app.state.routing import id_after
 
 SESSION_COOKIE_MAX_AGE = 30 * 24 * 3600
 
@@ -42,6 +45,10 @@ class SessionState(rx.State):
     def message(self, error: DomainError | str) -> str:
         text = error.message if isinstance(error, DomainError) else error
         return translate_message(text, self.lang)
+
+    def field_messages(self, error: ValidationFailed) -> dict[str, str]:
+        """A form's field errors in the interface language."""
+        return {field: self.message(text) for field, text in error.fields.items()}
 
     def remember(self, token: str, context: AuthContext) -> None:
         self.session_token = token
@@ -109,3 +116,12 @@ async def signed_in(state: rx.State) -> tuple[SessionState, AuthContext]:
     """The caller's SessionState and its freshly re-checked context (raises DomainError if signed out)."""
     session_state = await state.get_state(SessionState)
     return session_state, await session_state.require_context()
+
+
+async def assistant_in_route(state: rx.State) -> Assistant:
+    """The assistant named by the page's /assistants/<id>/... route, if it is in the signed-in tenant."""
+    _, context = await signed_in(state)
+    async with session_scope() as session:
+        return await get_assistant(
+            session=session, tenant_id=context.tenant_id, assistant_id=id_after(state.router.url.path, "assistants")
+        )
