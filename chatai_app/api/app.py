@@ -11,6 +11,7 @@ from chatai_app.api import (
     knowledge_routes,
     provider_key_routes,
     telegram_routes,
+    widget_routes,
 )
 from chatai_app.api.errors import install_error_handlers
 from chatai_app.api.metrics import MetricsMiddleware
@@ -32,5 +33,7 @@ def build_api() -> FastAPI:
     api.include_router(chat_routes.router)
     api.include_router(provider_key_routes.router)
     api.include_router(telegram_routes.router)
+    api.include_router(widget_routes.router)
+    api.add_middleware(widget_routes.OriginGuard)
     api.add_middleware(MetricsMiddleware)
     return api

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from chatai_app.api.deps import CurrentContext, DbSession
-from chatai_app.services import assistants, conversation, dialogs, operator_replies
+from chatai_app.services import assistants, conversation, dialogs, inbox
 from chatai_app.services.conversation import Incoming, StreamSink
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
@@ -48,7 +48,9 @@ def _incoming(context: CurrentContext, assistant_id: uuid.UUID, body: ChatIn) ->
     )
 
 
-class _QueueSink(StreamSink):
+class QueueSink(StreamSink):
+    """Collects the streamed reply for an SSE response: `delta` pieces and `reset` before a retry."""
+
     def __init__(self) -> None:
         self.queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
 
@@ -58,8 +60,17 @@ class _QueueSink(StreamSink):
     async def reset(self) -> None:
         await self.queue.put(("reset", ""))
 
+    async def drain(self, task: asyncio.Task[object]) -> AsyncIterator[bytes]:
+        """SSE events until the engine's task is done and every piece is out."""
+        while not (task.done() and self.queue.empty()):
+            try:
+                kind, text = await asyncio.wait_for(self.queue.get(), timeout=0.1)
+            except TimeoutError:
+                continue
+            yield sse(kind, {"text": text})
 
-def _sse(event: str, data: object) -> bytes:
+
+def sse(event: str, data: object) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n".encode()
 
 
@@ -72,20 +83,16 @@ async def chat(
     if not stream:
         return asdict(await conversation.handle_incoming(incoming))
     conversation._validate(incoming)  # refuse bad input before the stream starts
-    sink = _QueueSink()
+    sink = QueueSink()
     task = asyncio.create_task(conversation.handle_incoming(incoming, sink=sink))
 
     async def events() -> AsyncIterator[bytes]:
-        while not (task.done() and sink.queue.empty()):
-            try:
-                kind, text = await asyncio.wait_for(sink.queue.get(), timeout=0.1)
-            except TimeoutError:
-                continue
-            yield _sse(kind, {"text": text})
+        async for chunk in sink.drain(task):
+            yield chunk
         try:
-            yield _sse("done", asdict(task.result()))
+            yield sse("done", asdict(task.result()))
         except Exception as exc:
-            yield _sse("error", {"message": str(exc)})
+            yield sse("error", {"message": str(exc)})
 
     return StreamingResponse(events(), media_type="text/event-stream")
 
@@ -114,7 +121,7 @@ class OperatorReplyIn(BaseModel):
 @router.post("/dialogs/{dialog_id}/reply", status_code=201)
 async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: CurrentContext) -> dict[str, int]:
     """An operator answers the end user on the dialog's own channel (Telegram via the outbox)."""
-    message_id = await operator_replies.reply_as_operator(
+    message_id = await inbox.reply(
         tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=dialog_id, text=body.text
     )
     return {"message_id": message_id}

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from chatai_app.models.accounts import AuthSession, Membership, PlatformRole, RateLimitBucket, Tenant, TenantRole, User
 from chatai_app.models.assistants import Assistant, BotInstance, OutboxMessage, TelegramUpdate
 from chatai_app.models.billing import BalanceTransaction, Plan, PromoCode, PromoRedemption
-from chatai_app.models.dialogs import Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
+from chatai_app.models.dialogs import CannedReply, Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
 from chatai_app.models.knowledge import DEFAULT_EMBEDDING_DIM, Document, DocumentFile, KnowledgeChunk, QAPair
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
 
@@ -18,6 +18,7 @@ __all__ = [
     "AuthSession",
     "BalanceTransaction",
     "BotInstance",
+    "CannedReply",
     "Dialog",
     "DialogMessage",
     "DialogStatus",

@@ -102,3 +102,16 @@ class OperatorPresence(SQLModel, table=True):
     )
     status: str = Field(default="offline", max_length=16)
     last_seen_at: datetime = created_at()
+
+
+class CannedReply(SQLModel, table=True):
+    """A workspace's saved answer that operators insert with one click."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (sa.Index("ix_canned_replies_tenant", "tenant_id", "title"),)
+
+    id: uuid.UUID = uuid_pk()
+    tenant_id: uuid.UUID = tenant_fk()
+    title: str = Field(max_length=80)
+    content: str = text()
+    created_at: datetime = created_at()

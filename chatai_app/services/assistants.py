@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant
 from chatai_app.models._base import utcnow
+from chatai_app.services import handoff, widget
 from chatai_app.services.errors import NotFound, ValidationFailed
 
 
@@ -62,8 +63,8 @@ def _settings_errors(changes: dict[str, Any]) -> dict[str, str]:
         "citations_enabled": lambda v: isinstance(v, bool),
         "greeting": lambda v: isinstance(v, str) and len(v) <= 2000,
         "handoff_keywords": lambda v: isinstance(v, list) and all(isinstance(k, str) and 0 < len(k) <= 60 for k in v),
-        "handoff_settings": lambda v: isinstance(v, dict),
-        "widget_settings": lambda v: isinstance(v, dict),
+        "handoff_settings": lambda v: handoff.validate_settings(v) is None,
+        "widget_settings": lambda v: widget.validate_settings(v) is None,
     }
     messages = {
         "name": "1 to 120 characters", "tone": f"one of {', '.join(TONES)}", "language": "auto, en or ru",
@@ -72,6 +73,10 @@ def _settings_errors(changes: dict[str, Any]) -> dict[str, str]:
     }  # fmt: skip
     unknown = {k: "not a setting of an assistant" for k in changes if k not in checks}
     bad = {k: messages.get(k, "invalid value") for k, v in changes.items() if k in checks and not checks[k](v)}
+    validators = {"handoff_settings": handoff.validate_settings, "widget_settings": widget.validate_settings}
+    for key, validate in validators.items():
+        if key in bad:
+            bad[key] = validate(changes[key]) or bad[key]
     return unknown | bad
 
 

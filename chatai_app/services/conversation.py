@@ -21,7 +21,7 @@ from sqlmodel import select
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, Dialog, DialogMessage, DialogStatus
 from chatai_app.models._base import utcnow
-from chatai_app.services import billing, events, handoff, provider_keys
+from chatai_app.services import billing, events, handoff, presence, provider_keys
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import retrieval
@@ -40,6 +40,10 @@ APOLOGY = {
 HANDOFF_NOTICE = {
     "en": "I am connecting you with an operator. Please wait a moment.",
     "ru": "Соединяю вас с оператором. Пожалуйста, подождите.",
+}
+OFFLINE_NOTICE = {
+    "en": "No operator is online right now: leave your name and an e-mail or phone, and we will get back to you.",
+    "ru": "Сейчас нет операторов в сети: оставьте имя и e-mail или телефон, и мы с вами свяжемся.",
 }
 NO_FUNDS_NOTICE = {
     "en": "The assistant is unavailable at the moment. Please try again later.",
@@ -82,6 +86,7 @@ class TurnResult:
     cost_minor: int = 0
     elapsed_ms: float = 0.0
     llm_ms: float = 0.0  # time spent waiting on the model, so platform overhead = elapsed_ms - llm_ms
+    handoff_message_id: int | None = None  # a fallback handoff notice stored after the reply
 
 
 @dataclass(frozen=True)
@@ -270,14 +275,68 @@ async def _store_reply(
         return message.id, cost
 
 
-async def _handoff(dialog_id: uuid.UUID, tenant_id: uuid.UUID, reason: str, language: str, **details: object) -> int:
+def handoff_notice(language: str, position: int | None, operators_online: int) -> str:
+    ru = language == "ru"
+    text = HANDOFF_NOTICE["ru" if ru else "en"]
+    if position:
+        text += f" Вы {position}-й в очереди." if ru else f" You are number {position} in the queue."
+    if not operators_online:
+        text += " " + OFFLINE_NOTICE["ru" if ru else "en"]
+    return text
+
+
+async def hand_off(
+    dialog_id: uuid.UUID, tenant_id: uuid.UUID, reason: str, language: str, **details: object
+) -> tuple[int | None, str]:
+    """Put the dialog in the operators' queue with a notice for the end user (their place in the queue);
+    (None, "") when it already waits for or talks to an operator."""
+    async with session_scope() as session:
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
+        assistant = await session.get(Assistant, dialog.assistant_id)
+        assert assistant is not None
+        priority = handoff.settings_for(assistant)["priority"]
+        if not handoff.request_handoff(session, dialog, reason=reason, priority=priority, **details):
+            return None, ""
+        await session.flush()
+        position = await handoff.queue_position(session, dialog)
+        online = await presence.operators_online(session=session, tenant_id=tenant_id)
+        text = handoff_notice(language, position, online)
+        notice = DialogMessage(tenant_id=tenant_id, dialog_id=dialog_id, role="system", content=text)
+        session.add(notice)
+        await session.flush()
+        notice_id = notice.id
+    await events.publish("handoff.requested", tenant_id, dialog_id=dialog_id, reason=reason)
+    await events.publish("message.created", tenant_id, dialog_id=dialog_id, message_id=notice_id)
+    return notice_id, text
+
+
+async def _handoff(result: TurnResult, stored: _Stored, reason: str, language: str, **details: object) -> None:
+    result.outcome = "handoff"
+    result.reply_message_id, result.reply_text = await hand_off(
+        stored.dialog_id, stored.assistant.tenant_id, reason, language, **details
+    )
+
+
+async def _previous_question(dialog_id: uuid.UUID, before_id: int) -> str | None:
+    async with session_scope() as session:
+        stmt = (
+            select(DialogMessage.content)
+            .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id, DialogMessage.role == "user")
+            .order_by(DialogMessage.id.desc())
+            .limit(1)
+        )
+        return (await session.exec(stmt)).first()
+
+
+async def _count_miss(dialog_id: uuid.UUID, missed: bool) -> int:
+    """Unanswered AI replies in a row (reset by an answered one)."""
     async with session_scope() as session:
         dialog = await session.get(Dialog, dialog_id, with_for_update=True)
         assert dialog is not None
-        handoff.request_handoff(session, dialog, reason=reason, **details)
-    notice_id = await _save_message(dialog_id, tenant_id, "system", HANDOFF_NOTICE[language])
-    await events.publish("handoff.requested", tenant_id, dialog_id=dialog_id, reason=reason)
-    return notice_id
+        misses = int((dialog.meta or {}).get("misses", 0)) + 1 if missed else 0
+        dialog.meta = {**(dialog.meta or {}), "misses": misses}
+        session.add(dialog)
+        return misses
 
 
 async def _has_reply(dialog_id: uuid.UUID, message_id: int) -> bool:
@@ -319,12 +378,14 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
     if stored.dialog_status in (DialogStatus.waiting, DialogStatus.operator):
         result.outcome = "with_operator"  # operators see it live; the AI stays silent
         return
+    rules = handoff.settings_for(assistant)
     if keyword := handoff.handoff_keyword(assistant, text):
-        result.outcome = "handoff"
-        result.reply_message_id = await _handoff(
-            stored.dialog_id, assistant.tenant_id, "keyword", language, keyword=keyword
-        )
-        result.reply_text = HANDOFF_NOTICE[language]
+        await _handoff(result, stored, "keyword", language, keyword=keyword)
+        return
+    if rules["repeat_detection"] and handoff.is_repeat(
+        text, await _previous_question(stored.dialog_id, stored.message_id)
+    ):
+        await _handoff(result, stored, "repeated_question", language)
         return
     try:
         async with session_scope() as session:
@@ -352,6 +413,26 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
     await events.publish(
         "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
     )
+    await _fallback_if_missed(result, stored, completion, language, rules)
+
+
+async def _fallback_if_missed(
+    result: TurnResult, stored: _Stored, completion: Completion, language: str, rules: dict[str, object]
+) -> None:
+    """After N replies in a row that did not answer (nothing relevant found, or the model says it cannot
+    help), a human is called; the reply already given stays."""
+    cannot_help = handoff.says_cannot_help(completion.text)
+    misses = await _count_miss(stored.dialog_id, not completion.answered or cannot_help)
+    threshold = int(rules["fallback_after"])  # type: ignore[call-overload]
+    if threshold and misses >= threshold:
+        notice_id, notice = await hand_off(
+            stored.dialog_id, stored.assistant.tenant_id, "cannot_help" if cannot_help else "no_answer",
+            language, misses=misses,
+        )  # fmt: skip
+        if notice_id is not None:
+            result.outcome = "handoff"
+            result.reply_text = f"{result.reply_text}\n\n{notice}"
+            result.handoff_message_id = notice_id
 
 
 async def _no_funds(
@@ -360,9 +441,7 @@ async def _no_funds(
     async with session_scope() as session:
         behaviour = await billing.get_setting(session=session, key="billing.zero_balance_behaviour")
     if behaviour == "handoff":
-        result.outcome = "handoff"
-        result.reply_message_id = await _handoff(stored.dialog_id, assistant.tenant_id, "no_funds", language)
-        result.reply_text = HANDOFF_NOTICE[language]
+        await _handoff(result, stored, "no_funds", language)
         return
     result.outcome = "no_funds"
     result.reply_text = NO_FUNDS_NOTICE[language]
@@ -379,10 +458,8 @@ async def _llm_fallback(
     error = f"LLM unavailable: {exc.message}"
     async with session_scope() as session:
         await session.exec(sa.update(Dialog).where(Dialog.id == stored.dialog_id).values(last_error=error[:500]))
-    if (assistant.handoff_settings or {}).get("on_llm_failure") == "handoff":
-        result.outcome = "handoff"
-        result.reply_message_id = await _handoff(stored.dialog_id, assistant.tenant_id, "llm_outage", language)
-        result.reply_text = HANDOFF_NOTICE[language]
+    if handoff.settings_for(assistant)["on_llm_failure"] == "handoff":
+        await _handoff(result, stored, "llm_outage", language)
         return
     result.outcome = "fallback"
     result.reply_text = APOLOGY[language]
@@ -390,3 +467,15 @@ async def _llm_fallback(
         stored.dialog_id, assistant.tenant_id, "assistant", result.reply_text, status="fallback", error=error
     )
     await events.publish("dialog.updated", assistant.tenant_id, dialog_id=stored.dialog_id, error="llm_unavailable")
+
+
+async def request_human(
+    *, tenant_id: uuid.UUID, assistant_id: uuid.UUID, channel: str, external_chat_id: str, language: str
+) -> tuple[uuid.UUID, int | None]:
+    """The end user asked for a human with a button: the dialog (created if needed) joins the queue."""
+    incoming = Incoming(tenant_id, assistant_id, channel, external_chat_id, text="")
+    async with session_scope() as session:
+        await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        dialog_id = (await _dialog_for(session, incoming)).id
+    notice_id, _ = await hand_off(dialog_id, tenant_id, "button", language)
+    return dialog_id, notice_id

@@ -257,27 +257,38 @@ def split_for_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [*pieces, rest] if rest else pieces
 
 
-async def _enqueue(bot: ActiveBot, chat_id: int, message_id: int | None, text: str) -> None:
+def _outbox_insert(bot: ActiveBot, chat_id: int, message_id: int | None, text: str) -> Any | None:
     rows = [
         {"tenant_id": bot.tenant_id, "bot_instance_id": bot.id, "chat_id": chat_id, "dialog_message_id": message_id,
          "part": part, "payload": {"text": piece}, "attempts": 0, "last_error": ""}
         for part, piece in enumerate(split_for_telegram(text))
     ]  # fmt: skip
     if not rows:
-        return
-    async with session_scope() as session:
-        stmt = insert(OutboxMessage).values(rows)
-        if message_id is not None:
-            stmt = stmt.on_conflict_do_nothing(
-                index_elements=["bot_instance_id", "dialog_message_id", "part"],
-                index_where=sa.text("dialog_message_id IS NOT NULL"),
-            )
+        return None
+    stmt = insert(OutboxMessage).values(rows)
+    if message_id is not None:
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=["bot_instance_id", "dialog_message_id", "part"],
+            index_where=sa.text("dialog_message_id IS NOT NULL"),
+        )
+    return stmt
+
+
+async def _enqueue(bot: ActiveBot, chat_id: int, message_id: int | None, text: str) -> None:
+    if (stmt := _outbox_insert(bot, chat_id, message_id, text)) is not None:
+        async with session_scope() as session:
+            await session.exec(stmt)
+
+
+async def enqueue_reply(
+    bot: ActiveBot, chat_id: int, message_id: int, text: str, *, session: AsyncSession | None = None
+) -> None:
+    """Queue a stored dialog message (AI or operator) for delivery, once per message; in the caller's
+    transaction when a session is given, so the message and its delivery commit together."""
+    if session is None:
+        await _enqueue(bot, chat_id, message_id, text)
+    elif (stmt := _outbox_insert(bot, chat_id, message_id, text)) is not None:
         await session.exec(stmt)
-
-
-async def enqueue_reply(bot: ActiveBot, chat_id: int, message_id: int, text: str) -> None:
-    """Queue a stored dialog message (AI or operator) for delivery, once per message."""
-    await _enqueue(bot, chat_id, message_id, text)
 
 
 async def _reply_after(user_message_id: int) -> tuple[int, str] | None:
