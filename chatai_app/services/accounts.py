@@ -111,6 +111,22 @@ async def sign_up(
     return _context(user, tenant, TenantRole.owner)
 
 
+async def add_operator(
+    *, session: AsyncSession, tenant_id: uuid.UUID, email: str, password: str, full_name: str = ""
+) -> uuid.UUID:
+    """An operator account in the owner's workspace: it sees the inbox and dialogs of this tenant only."""
+    validate_sign_up(email, password, full_name, "")
+    email = normalize_email(email)
+    if await find_user_by_email(session=session, email=email):
+        raise ValidationFailed({"email": "An account with this email already exists"})
+    user = User(email=email, password_hash=await hash_password_async(password), full_name=full_name.strip())
+    session.add(user)
+    await session.flush()
+    session.add(Membership(tenant_id=tenant_id, user_id=user.id, role=TenantRole.operator))
+    await session.flush()
+    return user.id
+
+
 async def authenticate(*, session: AsyncSession, email: str, password: str) -> AuthContext:
     """Same error, and the same argon2 cost, for an unknown email and a wrong password."""
     user = await find_user_by_email(session=session, email=email)

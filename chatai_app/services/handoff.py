@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
 }
 REPEAT_SIMILARITY = 0.85
 CANNOT_HELP = re.compile(
-    r"\b(i (?:cannot|can't|am unable to) help|i don't (?:know|have (?:that|this) information)|"
+    r"\b(i (?:cannot|can't|can not|am unable to) help|i (?:do not|don't) (?:know|have (?:that|this) information)|"
     r"не могу (?:помочь|ответить)|не знаю|нет (?:такой|этой) информации)",
     re.IGNORECASE,
 )

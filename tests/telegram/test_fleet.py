@@ -14,8 +14,8 @@ from chatai_app.db import session_scope
 from chatai_app.models import User
 from chatai_app.services import dialogs, telegram
 from chatai_app.services.errors import ValidationFailed
-from chatai_app.services.knowledge import qa
 from chatai_app.services.inbox import reply as reply_as_operator
+from chatai_app.services.knowledge import qa
 from tests.engine.test_conversation import _with_knowledge
 from tests.fakes.telegram_server import FakeTelegram
 from tests.knowledge.conftest import Workspace
