@@ -10,6 +10,7 @@ from chatai_app.pages import (
     assistants,
     dashboard,
     dialogs,
+    inbox,
     knowledge,
     login,
     playground,
@@ -22,5 +23,5 @@ app = rx.App(
     html_lang="en",
 )
 
-for page in (dashboard, login, signup, profile, knowledge, playground, assistant_settings, assistants, dialogs):
+for page in (dashboard, login, signup, profile, knowledge, playground, assistant_settings, assistants, dialogs, inbox):
     page.register(app)

@@ -30,6 +30,7 @@ def navbar() -> rx.Component:
             rx.heading("ChatAI", size="5"),
             _nav_link("dashboard", "/"),
             _nav_link("assistants", "/assistants"),
+            _nav_link("inbox", "/inbox"),
             _nav_link("dialogs", "/dialogs"),
             _nav_link("profile", "/profile"),
             spacing="5",

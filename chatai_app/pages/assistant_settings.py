@@ -36,6 +36,43 @@ def _choice(field: str, options: list[str], label_key: str | None = None) -> rx.
     )
 
 
+def _switch(label_key: str, value: rx.Var, on_change: rx.EventHandler) -> rx.Component:
+    return rx.hstack(rx.switch(checked=value, on_change=on_change, id=label_key), rx.text(t(label_key)))
+
+
+def _widget_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("widget"), size="4"),
+        rx.text(t("embed_code"), size="2"),
+        rx.code_block(S.embed_code, language="html", width="100%", id="embed-code"),
+        rx.link(t("open_chat_page"), href=S.chat_page_url, is_external=True, size="2"),
+        rx.grid(
+            _text("widget_title"),
+            _text("widget_colour"),
+            _choice("widget_position", ["right", "left"]),
+            _choice("widget_language", ["auto", "en", "ru"]),
+            columns="4",
+            spacing="3",
+            width="100%",
+        ),
+        _switch("handoff_button", S.handoff_button, S.set_handoff_button),
+        _labelled(
+            "allowed_origins",
+            rx.text_area(
+                name="allowed_origins",
+                default_value=S.values.get("allowed_origins", ""),
+                key=S.values.get("allowed_origins", ""),
+                rows="3",
+                width="100%",
+                id="allowed_origins",
+            ),
+            "widget_settings",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
 def settings_page() -> rx.Component:
     return app_shell(
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), t("back")), href="/assistants/" + S.values.get("id", "")),
@@ -75,7 +112,19 @@ def settings_page() -> rx.Component:
                 ),
                 _text("greeting"),
                 _text("handoff_keywords"),
-                _choice("on_llm_failure", ["apology", "handoff"]),
+                rx.heading(t("handoff_rules"), size="4"),
+                rx.grid(
+                    _choice("on_llm_failure", ["apology", "handoff"]),
+                    _text("fallback_after", type="number"),
+                    _text("wait_timeout_s", type="number"),
+                    _choice("on_timeout", ["ai", "offline_form"]),
+                    _text("priority", type="number"),
+                    columns="3",
+                    spacing="3",
+                    width="100%",
+                ),
+                _switch("repeat_detection", S.repeat_detection, S.set_repeat_detection),
+                _widget_section(),
                 rx.button(t("save"), type="submit", id="settings-save"),
                 spacing="4",
                 width="100%",

@@ -37,6 +37,7 @@ class InboxItem:
     unread: int
     operator_name: str
     preview: str
+    operator_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ async def list_inbox(
     return [
         InboxItem(d.id, name, d.channel, d.end_user_name or d.external_chat_id[:24], d.end_user_contact, d.status,
                   d.priority, d.handoff_requested_at, d.last_message_at, d.unread_count, operator or "",
-                  (preview or "")[:120])
+                  (preview or "")[:120], d.assigned_operator_id)
         for d, name, operator, preview in (await session.exec(stmt.limit(limit))).all()
     ]  # fmt: skip
 
@@ -196,6 +197,7 @@ async def dialog_header(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_i
         dialog.id, assistant.name if assistant else "", dialog.channel,
         dialog.end_user_name or dialog.external_chat_id[:24], dialog.end_user_contact, dialog.status,
         dialog.priority, dialog.handoff_requested_at, dialog.last_message_at, dialog.unread_count, operator, "",
+        dialog.assigned_operator_id,
     )  # fmt: skip
 
 

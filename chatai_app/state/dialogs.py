@@ -35,10 +35,12 @@ def _row(d: dialogs.DialogOut) -> dict[str, str]:
     }  # fmt: skip
 
 
+def source_labels(sources: list[dict[str, object]]) -> str:
+    return ", ".join(f"{s.get('document') or 'Q&A'}" + (f" p.{s['page']}" if s.get("page") else "") for s in sources)
+
+
 def _message(m: dialogs.MessageOut) -> dict[str, str]:
-    sources = ", ".join(
-        f"{s.get('document') or 'Q&A'}" + (f" p.{s['page']}" if s.get("page") else "") for s in m.sources
-    )
+    sources = source_labels(m.sources)
     return {
         "role": m.role, "content": m.content, "status": m.status, "sources": sources,
         "meta": f"{m.created_at:%H:%M:%S}" + (f" · {m.cost_minor / 100:.2f} ₽" if m.cost_minor else ""),

@@ -1,0 +1,290 @@
+"""Operator inbox: the queue, my dialogs, a live transcript, take / reply / release / close, notes,
+canned replies, typing hints, presence. Live over the page's websocket: one background task per open
+page follows the process-wide event hub; the page's heartbeat (every 20 s) keeps it and presence alive."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime
+
+import reflex as rx
+
+from chatai_app.db import session_scope
+from chatai_app.models._base import utcnow
+from chatai_app.services import dialogs, inbox, presence
+from chatai_app.services.accounts import AuthContext
+from chatai_app.services.auth_sessions import resolve_session
+from chatai_app.services.errors import DomainError, ValidationFailed
+from chatai_app.services.events import get_event_hub
+from chatai_app.state.dialogs import source_labels
+from chatai_app.state.session import SessionState, signed_in
+
+PAGE_GONE_AFTER_S = 70  # no heartbeat for this long: the page was closed
+TYPING_SHOWN_S = 5
+LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.", "presence.changed", "typing")
+
+
+def _ago(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    seconds = int((utcnow() - moment).total_seconds())
+    return f"{seconds // 60} min" if seconds >= 60 else f"{max(seconds, 0)} s"
+
+
+def _item(i: inbox.InboxItem) -> dict[str, str]:
+    return {
+        "id": str(i.id), "user": i.user, "contact": i.contact, "channel": i.channel, "assistant": i.assistant_name,
+        "status": i.status, "priority": str(i.priority), "waited": _ago(i.waiting_since),
+        "unread": str(i.unread) if i.unread else "", "operator": i.operator_name, "preview": i.preview,
+    }  # fmt: skip
+
+
+def _line(m: dialogs.MessageOut) -> dict[str, str]:
+    return {"id": str(m.id), "role": m.role, "content": m.content, "time": f"{m.created_at:%H:%M}",
+            "sources": source_labels(m.sources)}  # fmt: skip
+
+
+class InboxState(rx.State):
+    view: str = "queue"
+    items: list[dict[str, str]] = []
+    queue_count: int = 0
+    mine_count: int = 0
+    unread_total: int = 0
+    selected: str = ""
+    header: dict[str, str] = {}
+    messages: list[dict[str, str]] = []
+    draft: str = ""
+    note_mode: bool = False
+    canned: list[dict[str, str]] = []
+    colleagues: list[dict[str, str]] = []
+    my_status: str = "online"
+    visitor_typing: bool = False
+    error: str = ""
+    live: bool = False
+    _last_beat: float = 0.0
+    _typing_until: float = 0.0
+    _last_typing_sent: float = 0.0
+
+    async def _context(self) -> AuthContext:
+        return (await signed_in(self))[1]
+
+    async def _reload(self, context: AuthContext) -> int:
+        """Lists, counters, colleagues and the open dialog; returns how much the queue grew."""
+        before = self.queue_count
+        async with session_scope() as session:
+            found = await inbox.list_inbox(
+                session=session, tenant_id=context.tenant_id, operator_id=context.user_id, view=self.view
+            )
+            counts = await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id)
+            people = await presence.colleagues(session=session, tenant_id=context.tenant_id)
+            header, lines = await self._open_dialog_data(session, context)
+        self.items = [_item(i) for i in found]
+        self.queue_count, self.mine_count, self.unread_total = counts["queue"], counts["mine"], counts["unread"]
+        self.colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != context.user_id]
+        self.header, self.messages = header, lines
+        return self.queue_count - before
+
+    async def _open_dialog_data(self, session: object, context: AuthContext) -> tuple[dict[str, str], list]:
+        if not self.selected:
+            return {}, []
+        dialog_id = uuid.UUID(self.selected)
+        header = await inbox.dialog_header(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+        lines = await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+        mine = header.status == "operator" and header.operator_id == context.user_id
+        return {**_item(header), "mine": "yes" if mine else ""}, [_line(m) for m in lines]
+
+    @rx.event
+    async def load(self):
+        try:
+            context = await self._context()
+        except DomainError:
+            return rx.redirect("/login")
+        self._last_beat = time.monotonic()
+        async with session_scope() as session:
+            await presence.heartbeat(
+                session=session, tenant_id=context.tenant_id, user_id=context.user_id, status=self.my_status
+            )
+            self.canned = [
+                {"id": str(c.id), "title": c.title, "content": c.content}
+                for c in await inbox.canned_replies(session=session, tenant_id=context.tenant_id)
+            ]
+        await self._reload(context)
+        return InboxState.follow
+
+    @rx.event
+    async def heartbeat(self, _: str = ""):
+        """From the page every 20 s: presence stays fresh; the live task knows the page is still open."""
+        self._last_beat = time.monotonic()
+        try:
+            context = await self._context()
+        except DomainError:
+            return None
+        async with session_scope() as session:
+            changed = await presence.heartbeat(
+                session=session, tenant_id=context.tenant_id, user_id=context.user_id, status=self.my_status
+            )
+        if changed:
+            from chatai_app.services import events
+
+            await events.publish("presence.changed", context.tenant_id, user_id=context.user_id)
+        return None if self.live else InboxState.follow
+
+    @rx.event
+    async def set_my_status(self, status: str):
+        self.my_status = status if status in ("online", "away") else "online"
+        return await self.heartbeat()
+
+    @rx.event
+    async def set_view(self, view: str):
+        self.view = view if view in inbox.VIEWS else "queue"
+        await self._reload(await self._context())
+
+    @rx.event
+    async def open_dialog(self, dialog_id: str):
+        context = await self._context()
+        self.selected, self.draft, self.error, self.visitor_typing = dialog_id, "", "", False
+        try:
+            async with session_scope() as session:
+                await inbox.mark_read(session=session, tenant_id=context.tenant_id, dialog_id=uuid.UUID(dialog_id))
+            await self._reload(context)
+        except (DomainError, ValueError):
+            self.selected, self.header, self.messages = "", {}, []
+            self.error = "Dialog not found"
+        return rx.call_script("window.chataiScrollTranscript && window.chataiScrollTranscript()")
+
+    async def _act(self, action: str) -> None:
+        context = await self._context()
+        operation = {"take": inbox.take_dialog, "release": inbox.release_dialog, "close": inbox.close_dialog}[action]
+        try:
+            await operation(
+                tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected)
+            )
+            self.error = ""
+        except DomainError as exc:
+            self.error = exc.message
+        await self._reload(context)
+
+    @rx.event
+    async def take(self):
+        await self._act("take")
+
+    @rx.event
+    async def release(self):
+        await self._act("release")
+
+    @rx.event
+    async def close(self):
+        await self._act("close")
+
+    @rx.event
+    async def set_draft(self, text: str):
+        self.draft = text
+        now = time.monotonic()
+        if self.selected and not self.note_mode and text and now - self._last_typing_sent > 3:
+            self._last_typing_sent = now
+            context = await self._context()
+            await inbox.typing(tenant_id=context.tenant_id, dialog_id=uuid.UUID(self.selected), actor="operator")
+
+    @rx.event
+    def set_note_mode(self, value: bool):
+        self.note_mode = value
+
+    @rx.event
+    async def send(self, form: dict[str, str] | None = None):
+        context = await self._context()
+        text = self.draft
+        write = inbox.add_note if self.note_mode else inbox.reply
+        try:
+            await write(tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected),
+                        text=text)  # fmt: skip
+            self.draft, self.error = "", ""
+        except ValidationFailed as exc:
+            self.error = next(iter(exc.fields.values()))
+        except DomainError as exc:
+            self.error = exc.message
+        await self._reload(context)
+        return rx.call_script("window.chataiScrollTranscript && window.chataiScrollTranscript()")
+
+    @rx.event
+    def use_canned(self, canned_id: str):
+        found = next((c for c in self.canned if c["id"] == canned_id), None)
+        if found:
+            self.draft = (self.draft + "\n" if self.draft else "") + found["content"]
+
+    @rx.event
+    async def add_canned(self, form: dict[str, str]):
+        context = await self._context()
+        try:
+            async with session_scope() as session:
+                added = await inbox.add_canned_reply(
+                    session=session, tenant_id=context.tenant_id, title=form.get("title", ""),
+                    content=form.get("content", ""),
+                )  # fmt: skip
+        except ValidationFailed as exc:
+            self.error = "; ".join(exc.fields.values())
+            return None
+        self.canned = sorted([*self.canned, {"id": str(added.id), "title": added.title, "content": added.content}],
+                             key=lambda c: c["title"])  # fmt: skip
+        self.error = ""
+        return rx.set_value("canned-title", "")
+
+    @rx.event
+    async def delete_canned(self, canned_id: str):
+        context = await self._context()
+        try:
+            async with session_scope() as session:
+                await inbox.delete_canned_reply(
+                    session=session, tenant_id=context.tenant_id, canned_id=uuid.UUID(canned_id)
+                )
+        except DomainError as exc:
+            self.error = exc.message
+        self.canned = [c for c in self.canned if c["id"] != canned_id]
+
+    @rx.event(background=True)
+    async def follow(self):
+        """Live updates while the page is open; one bus subscription per process serves every page."""
+        async with self:
+            if self.live:
+                return
+            self.live = True
+            token = (await self.get_state(SessionState)).session_token
+        try:
+            async with session_scope() as session:
+                context = await resolve_session(session=session, token=token, kind="web")
+            async for update in self._follow(context):
+                yield update
+        except DomainError:
+            return
+        finally:
+            async with self:
+                self.live = False
+
+    async def _follow(self, context: AuthContext):
+        tenant = str(context.tenant_id)
+        loop = asyncio.get_running_loop()
+        async with get_event_hub().listen() as queue:
+            while True:
+                async with self:
+                    if time.monotonic() - self._last_beat > PAGE_GONE_AFTER_S:
+                        return
+                    if self.visitor_typing and loop.time() > self._typing_until:
+                        self.visitor_typing = False
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=2)
+                except TimeoutError:
+                    continue
+                if event.tenant_id != tenant or not event.type.startswith(LIVE_EVENTS):
+                    continue
+                async with self:
+                    if event.type == "typing":
+                        if event.data.get("actor") == "visitor" and event.data.get("dialog_id") == self.selected:
+                            self.visitor_typing, self._typing_until = True, loop.time() + TYPING_SHOWN_S
+                        continue
+                    grew = await self._reload(context)
+                    title = self.queue_count
+                if grew > 0:
+                    yield rx.call_script(f"window.chataiNotify && window.chataiNotify({title})")
+                else:
+                    yield rx.call_script(f"window.chataiTitle && window.chataiTitle({title})")
