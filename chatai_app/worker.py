@@ -64,6 +64,15 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
         await manager.retry_job(job)
 
 
+@tasks.periodic(cron="* * * * * */15")  # every 15 s: the wait timeouts are minutes long
+@tasks.task(name="expire_waiting_dialogs", queueing_lock="expire_waiting_dialogs")
+async def expire_waiting_dialogs(timestamp: int) -> int:
+    """Dialogs nobody took in time: the AI resumes, or the visitor is offered the offline form."""
+    from chatai_app.services.inbox import expire_waiting_dialogs as expire
+
+    return await expire()
+
+
 @tasks.periodic(cron="0 * * * *")
 @tasks.task(name="prune_finished_jobs", queueing_lock="prune_finished_jobs", pass_context=True)
 async def prune_finished_jobs(context: JobContext, timestamp: int) -> None:

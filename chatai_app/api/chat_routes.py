@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from chatai_app.api.deps import CurrentContext, DbSession
-from chatai_app.services import assistants, conversation, dialogs, inbox
+from chatai_app.services import assistants, conversation, dialogs, handoff, inbox
 from chatai_app.services.conversation import Incoming, StreamSink
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
@@ -132,3 +132,10 @@ async def transcript(dialog_id: uuid.UUID, context: CurrentContext, session: DbS
     return [
         asdict(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
     ]
+
+
+@router.get("/dialogs/{dialog_id}/handoff-audit")
+async def handoff_audit(dialog_id: uuid.UUID, context: CurrentContext, session: DbSession) -> list[dict[str, Any]]:
+    """Who asked for a human, who took, released or closed the dialog, and why."""
+    entries = await handoff.history(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+    return [asdict(e) for e in entries]

@@ -37,6 +37,7 @@ PREFIX = "/api/widget/v1/"
 LOADER = Path(__file__).resolve().parents[1] / "static" / "widget.js"
 KEEPALIVE_S = 15.0
 STREAM_FOR_S = 15 * 60  # the browser's EventSource reconnects after this, with Last-Event-ID
+JS = "application/javascript; charset=utf-8"  # the host page may declare no charset at all
 VISITOR_EVENTS = ("message.created", "handoff.", "dialog.updated", "typing")
 
 
@@ -53,8 +54,8 @@ async def widget_loader(request: Request) -> Response:
     headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
-        return Response(packed, media_type="application/javascript", headers=headers)
-    return Response(raw, media_type="application/javascript", headers=headers)
+        return Response(packed, media_type=JS, headers=headers)
+    return Response(raw, media_type=JS, headers=headers)
 
 
 @router.get("/widget/chat/{assistant_id}", include_in_schema=False)

@@ -44,7 +44,7 @@ def _widget_section() -> rx.Component:
     return rx.vstack(
         rx.heading(t("widget"), size="4"),
         rx.text(t("embed_code"), size="2"),
-        rx.code_block(S.embed_code, language="html", width="100%", id="embed-code"),
+        rx.code_block(S.embed_code, language="markup", width="100%", id="embed-code"),
         rx.link(t("open_chat_page"), href=S.chat_page_url, is_external=True, size="2"),
         rx.grid(
             _text("widget_title"),

@@ -141,31 +141,37 @@ def _actions() -> rx.Component:
 
 
 def _composer() -> rx.Component:
-    return rx.vstack(
-        rx.cond(S.visitor_typing, rx.text(t("visitor_typing"), size="1", color_scheme="gray", id="visitor-typing")),
-        rx.hstack(
-            rx.switch(checked=S.note_mode, on_change=S.set_note_mode, id="inbox-note-mode"),
-            rx.text(t("internal_note"), size="2"),
-            rx.spacer(),
-            rx.select.root(
-                rx.select.trigger(placeholder=t("canned_replies")),
-                rx.select.content(rx.foreach(S.canned, lambda c: rx.select.item(c["title"], value=c["id"]))),
-                value="",
-                on_change=S.use_canned,
+    return rx.form(
+        rx.vstack(
+            rx.cond(S.visitor_typing, rx.text(t("visitor_typing"), size="1", color_scheme="gray", id="visitor-typing")),
+            rx.hstack(
+                rx.switch(checked=S.note_mode, on_change=S.set_note_mode, id="inbox-note-mode"),
+                rx.text(t("internal_note"), size="2"),
+                rx.spacer(),
+                rx.select.root(
+                    rx.select.trigger(placeholder=t("canned_replies")),
+                    rx.select.content(rx.foreach(S.canned, lambda c: rx.select.item(c["title"], value=c["id"]))),
+                    value="",
+                    on_change=S.use_canned,
+                ),
+                width="100%",
+                align="center",
             ),
+            rx.text_area(
+                name="text",
+                value=S.draft,
+                on_change=S.set_draft.debounce(300),
+                placeholder=rx.cond(S.note_mode, t("note_placeholder"), t("reply_placeholder")),
+                rows="3",
+                width="100%",
+                id="inbox-draft",
+                background=rx.cond(S.note_mode, "var(--amber-2)", "none"),
+            ),
+            rx.button(rx.cond(S.note_mode, t("add_note"), t("send")), type="submit", id="inbox-send"),
             width="100%",
-            align="center",
         ),
-        rx.text_area(
-            value=S.draft,
-            on_change=S.set_draft.debounce(300),
-            placeholder=rx.cond(S.note_mode, t("note_placeholder"), t("reply_placeholder")),
-            rows="3",
-            width="100%",
-            id="inbox-draft",
-            background=rx.cond(S.note_mode, "var(--amber-2)", "none"),
-        ),
-        rx.button(rx.cond(S.note_mode, t("add_note"), t("send")), on_click=S.send, id="inbox-send"),
+        on_submit=S.send,
+        reset_on_submit=False,
         width="100%",
     )
 

@@ -213,3 +213,24 @@ async def expire_waiting(*, session: AsyncSession) -> list[TimedOut]:
             _audit(session, dialog, "timeout", "ai_resumed", None, waited_s=rules["wait_timeout_s"])
         expired.append(TimedOut(dialog.id, dialog.tenant_id, rules["on_timeout"]))
     return expired
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    reason: str
+    actor_user_id: uuid.UUID | None
+    details: dict[str, Any]
+    created_at: str
+
+
+async def history(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID) -> list[AuditEntry]:
+    """Every handoff request, take, release, timeout and close of a dialog, oldest first."""
+    dialog = await session.get(Dialog, dialog_id)
+    if dialog is None or dialog.tenant_id != tenant_id:
+        raise NotFound("Dialog not found")
+    stmt = select(HandoffAudit).where(HandoffAudit.dialog_id == dialog_id).order_by(HandoffAudit.id)
+    return [
+        AuditEntry(a.action, a.reason, a.actor_user_id, a.details, a.created_at.isoformat())
+        for a in (await session.exec(stmt)).all()
+    ]

@@ -194,7 +194,7 @@ class InboxState(rx.State):
     @rx.event
     async def send(self, form: dict[str, str] | None = None):
         context = await self._context()
-        text = self.draft
+        text = (form or {}).get("text") or self.draft  # the form has what the debounced draft may not yet
         write = inbox.add_note if self.note_mode else inbox.reply
         try:
             await write(tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected),
@@ -202,10 +202,15 @@ class InboxState(rx.State):
             self.draft, self.error = "", ""
         except ValidationFailed as exc:
             self.error = next(iter(exc.fields.values()))
+            return None
         except DomainError as exc:
             self.error = exc.message
+            return None
         await self._reload(context)
-        return rx.call_script("window.chataiScrollTranscript && window.chataiScrollTranscript()")
+        return [
+            rx.set_value("inbox-draft", ""),
+            rx.call_script("window.chataiScrollTranscript && window.chataiScrollTranscript()"),
+        ]
 
     @rx.event
     def use_canned(self, canned_id: str):

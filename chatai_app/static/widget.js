@@ -108,7 +108,7 @@
     head.style.background = cfg.colour;
     head.appendChild(el("b", "", cfg.title));
     if (!PAGE_MODE) {
-      var close = el("button", "", "×");
+      var close = el("button", "", "\u00d7");
       close.setAttribute("aria-label", t.close);
       close.onclick = toggle;
       head.appendChild(close);
