@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     auth_rate_limit_per_minute: int = 10
     telegram_api_url: str = "https://api.telegram.org"
     max_upload_bytes: int = Field(default=10 * 2**20, alias="CHATAI_MAX_UPLOAD_BYTES")
+    stripe_secret_key: str | None = None  # top-ups through Stripe Checkout when set
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None  # a Stripe-compatible endpoint (tests use a local one)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from chatai_app.models.accounts import AuthSession, Membership, PlatformRole, RateLimitBucket, Tenant, TenantRole, User
 from chatai_app.models.assistants import Assistant, BotInstance, OutboxMessage, TelegramUpdate
-from chatai_app.models.billing import BalanceTransaction, Plan, PromoCode, PromoRedemption
+from chatai_app.models.billing import BalanceTransaction, Payment, PaymentEvent, Plan, PromoCode, PromoRedemption
 from chatai_app.models.dialogs import CannedReply, Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
 from chatai_app.models.knowledge import DEFAULT_EMBEDDING_DIM, Document, DocumentFile, KnowledgeChunk, QAPair
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
@@ -29,6 +29,8 @@ __all__ = [
     "Membership",
     "OperatorPresence",
     "OutboxMessage",
+    "Payment",
+    "PaymentEvent",
     "Plan",
     "PlatformRole",
     "PromoCode",

@@ -75,3 +75,40 @@ class PromoRedemption(SQLModel, table=True):
     user_id: uuid.UUID | None = fk("users.id", nullable=True, ondelete="SET NULL")
     balance_transaction_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
     created_at: datetime = created_at()
+
+
+class Payment(SQLModel, table=True):
+    """A top-up through a payment provider; credited to the ledger once, when the provider confirms it."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "provider_payment_id", name="uq_payments_provider_id"),
+        sa.Index("ix_payments_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    tenant_id: uuid.UUID = tenant_fk()
+    provider: str = Field(max_length=24)
+    provider_payment_id: str = Field(max_length=255)
+    amount_minor: int = _money()
+    currency: str = Field(default="RUB", max_length=3)
+    status: str = Field(default="pending", max_length=16)
+    checkout_url: str = Field(default="", sa_type=sa.Text)
+    balance_transaction_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    created_by_id: uuid.UUID | None = fk("users.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = created_at()
+    updated_at: datetime | None = timestamp()
+
+
+class PaymentEvent(SQLModel, table=True):
+    """Every provider webhook seen, by its event id: a replayed webhook is recognised and ignored."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (sa.UniqueConstraint("provider", "event_id", name="uq_payment_events_provider_event"),)
+
+    id: int | None = bigint_pk()
+    provider: str = Field(max_length=24)
+    event_id: str = Field(max_length=255)
+    type: str = Field(max_length=80)
+    payment_id: uuid.UUID | None = fk("payments.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = created_at()

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant
 from chatai_app.models._base import utcnow
-from chatai_app.services import handoff, widget
+from chatai_app.services import handoff, plans, widget
 from chatai_app.services.errors import NotFound, ValidationFailed
 
 
@@ -34,6 +34,7 @@ async def create_assistant(
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
         raise ValidationFailed({"name": "Give the assistant a name of 1 to 120 characters"})
+    await plans.ensure_within(session=session, tenant_id=tenant_id, resource="assistants")
     assistant = Assistant(tenant_id=tenant_id, name=name, language=language, system_prompt=system_prompt)
     session.add(assistant)
     await session.flush()

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import BalanceTransaction, Tenant
-from chatai_app.services.errors import DomainError, NotFound
+from chatai_app.models import AuditLog, BalanceTransaction, Tenant
+from chatai_app.services import plans
+from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.settings_store import get_setting
 
 __all__ = ["InsufficientFunds", "LedgerEntry", "authorize_reply", "balance", "charge", "credit", "get_setting"]
@@ -51,11 +52,19 @@ async def balance(*, session: AsyncSession, tenant_id: uuid.UUID) -> int:
 
 async def authorize_reply(*, session: AsyncSession, tenant_id: uuid.UUID, channel: str) -> int:
     """The price of one reply if the balance covers it; InsufficientFunds otherwise."""
+    await plans.ensure_within(session=session, tenant_id=tenant_id, resource="messages_per_month")
     price = await price_of_reply(session=session, channel=channel)
     current = await balance(session=session, tenant_id=tenant_id)
-    if current < price:
+    if current - price < await _floor(session, tenant_id):
         raise InsufficientFunds(current, price)
     return price
+
+
+async def price_of_tokens(*, session: AsyncSession, model: str, tokens: int) -> int:
+    """The optional per-token part of a reply's price (per model, per 1,000 tokens, rounded up)."""
+    rates = await get_setting(session=session, key="pricing.per_1k_tokens_minor") or {}
+    rate = int(rates.get(model, 0))
+    return -(-rate * tokens // 1000) if rate and tokens else 0
 
 
 async def _existing(session: AsyncSession, tenant_id: uuid.UUID, key: str) -> LedgerEntry | None:
@@ -70,21 +79,30 @@ async def _existing(session: AsyncSession, tenant_id: uuid.UUID, key: str) -> Le
 
 
 async def _record(
-    session: AsyncSession, tenant_id: uuid.UUID, kind: str, amount: int, key: str, reference: str, meta: dict[str, Any]
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    kind: str,
+    amount: int,
+    key: str,
+    reference: str,
+    meta: dict[str, Any],
+    *,
+    floor: int = 0,
+    actor: uuid.UUID | None = None,
 ) -> LedgerEntry | None:
     """Insert the ledger row first (the idempotency gate), then move the balance in the same transaction."""
     inserted = (
         await session.exec(
             insert(BalanceTransaction)
             .values(tenant_id=tenant_id, type=kind, amount_minor=amount, idempotency_key=key, reference=reference,
-                    meta=meta, balance_after_minor=0)
+                    meta=meta, balance_after_minor=0, created_by_id=actor)
             .on_conflict_do_nothing(constraint="uq_balance_tx_idempotency")
             .returning(BalanceTransaction.id)
         )
     ).scalar_one_or_none()  # fmt: skip
     if inserted is None:
         return await _existing(session, tenant_id, key)
-    condition = Tenant.balance_minor + amount >= 0
+    condition = Tenant.balance_minor + amount >= floor
     after = (
         await session.exec(
             sa.update(Tenant)
@@ -111,12 +129,35 @@ async def charge(
     meta: dict[str, Any] | None = None,
 ) -> LedgerEntry:
     """Take `amount` (>0) off the balance once per idempotency key; InsufficientFunds if it would go negative."""
+    floor = await _floor(session, tenant_id)
     async with session.begin_nested():
-        entry = await _record(session, tenant_id, "charge", -amount, idempotency_key, reference, meta or {})
+        entry = await _record(
+            session, tenant_id, "charge", -amount, idempotency_key, reference, meta or {}, floor=floor
+        )
         if entry is None:
             current = await balance(session=session, tenant_id=tenant_id)
             raise InsufficientFunds(current, amount)
+    if not entry.duplicate:
+        await _notice_low_balance(session, tenant_id, entry.balance_after + amount, entry.balance_after)
     return entry
+
+
+async def _floor(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """How far below zero the balance may go: 0, or the plan's credit limit when the plan allows credit."""
+    plan = await plans.plan_of(session=session, tenant_id=tenant_id)
+    return -int(plan.limits.get("credit_limit_minor", 0)) if plan.allows_credit else 0
+
+
+def crossed(before: int, after: int, thresholds: list[int]) -> list[int]:
+    return [t for t in thresholds if after < t <= before]
+
+
+async def _notice_low_balance(session: AsyncSession, tenant_id: uuid.UUID, before: int, after: int) -> None:
+    """A notice for the tenant (kept in the audit log, shown on the billing page) at each threshold crossed."""
+    thresholds = [int(t) for t in await get_setting(session=session, key="billing.low_balance_thresholds_minor")]
+    for threshold in crossed(before, after, thresholds):
+        meta = {"threshold_minor": threshold, "balance_minor": after}
+        session.add(AuditLog(tenant_id=tenant_id, action="billing.low_balance", target_type="tenant", meta=meta))
 
 
 async def credit(
@@ -146,3 +187,52 @@ async def grant_welcome_bonus(*, session: AsyncSession, tenant_id: uuid.UUID) ->
         idempotency_key="welcome_bonus",
         reference="Welcome bonus",
     )
+
+
+async def adjust_balance(
+    *, session: AsyncSession, tenant_id: uuid.UUID, amount: int, reason: str, actor: uuid.UUID
+) -> LedgerEntry:
+    """An administrator's manual credit (amount > 0) or debit (amount < 0), with a reason, in the ledger."""
+    reason = (reason or "").strip()
+    errors = {}
+    if not amount:
+        errors["amount"] = "Enter a non-zero amount"
+    if not 3 <= len(reason) <= 200:
+        errors["reason"] = "Give a reason (3 to 200 characters)"
+    if errors:
+        raise ValidationFailed(errors)
+    key = f"adjust:{uuid.uuid4()}"
+    if amount > 0:
+        entry = await _record(session, tenant_id, "adjustment", amount, key, reason, {}, actor=actor)
+        assert entry is not None
+        return entry
+    async with session.begin_nested():
+        entry = await _record(session, tenant_id, "adjustment", amount, key, reason, {}, actor=actor)
+        if entry is None:
+            raise InsufficientFunds(await balance(session=session, tenant_id=tenant_id), -amount)
+    return entry
+
+
+async def change_plan(*, session: AsyncSession, tenant_id: uuid.UUID, plan_code: str, actor: uuid.UUID) -> LedgerEntry:
+    """Switch plans, paying the new plan's monthly price from the balance (once per plan and month)."""
+    from chatai_app.models import Plan
+
+    plan = await session.get(Plan, plan_code)
+    if plan is None or not plan.is_public:
+        raise NotFound("No such plan")
+    used = await plans.usage(session=session, tenant_id=tenant_id)
+    over = [r for r in plans.RESOURCES if r in plan.limits and used[r] > int(plan.limits[r])]
+    if over:
+        resource = over[0]
+        raise plans.PlanLimitReached(plan.name, resource, int(plan.limits[resource]))
+    month = plans.month_start().strftime("%Y-%m")
+    entry = LedgerEntry(None, await balance(session=session, tenant_id=tenant_id), duplicate=True)
+    if plan.monthly_price_minor:
+        entry = await charge(
+            session=session, tenant_id=tenant_id, amount=plan.monthly_price_minor,
+            idempotency_key=f"plan:{plan.code}:{month}", reference=f"{plan.name} plan, {month}",
+        )  # fmt: skip
+    await plans.assign_plan(session=session, tenant_id=tenant_id, plan_code=plan.code)
+    session.add(AuditLog(tenant_id=tenant_id, actor_user_id=actor, action="billing.plan_changed",
+                         target_type="plan", target_id=plan.code))  # fmt: skip
+    return entry

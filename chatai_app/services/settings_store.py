@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "pricing.currency": "RUB",
     "billing.welcome_bonus_minor": 10000,
     "billing.zero_balance_behaviour": "stop",
+    "pricing.per_1k_tokens_minor": {},  # model -> price per 1,000 tokens, on top of the message price
+    "billing.low_balance_thresholds_minor": [10000, 1000],
 }
 
 

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, BotInstance, DialogMessage, OutboxMessage, TelegramUpdate
 from chatai_app.models._base import utcnow
-from chatai_app.services import events
+from chatai_app.services import events, plans
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.conversation import Incoming, handle_incoming
 from chatai_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -94,6 +94,7 @@ async def connect_bot(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, token: s
         raise ValidationFailed({"mode": "Choose polling or webhook"})
     async with session_scope() as session:
         await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        await plans.ensure_within(session=session, tenant_id=tenant_id, resource="bots")
     me = await call_bot_api(token, "getMe")
     bot_id = uuid.uuid4()
     secret = secrets.token_urlsafe(32)

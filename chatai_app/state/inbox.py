@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import reflex as rx
@@ -46,6 +47,35 @@ def _line(m: dialogs.MessageOut) -> dict[str, str]:
             "sources": source_labels(m.sources)}  # fmt: skip
 
 
+@dataclass
+class _Snapshot:
+    items: list[inbox.InboxItem]
+    counts: dict[str, int]
+    colleagues: list[dict[str, str]]
+    header: dict[str, str]
+    messages: list[dict[str, str]]
+
+
+async def _snapshot(context: AuthContext, view: str, selected: str) -> _Snapshot:
+    """Everything the page shows, read outside the state lock (other events of the page are not held up)."""
+    async with session_scope() as session:
+        items = await inbox.list_inbox(session=session, tenant_id=context.tenant_id, operator_id=context.user_id,
+                                       view=view)  # fmt: skip
+        counts = await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id)
+        people = await presence.colleagues(session=session, tenant_id=context.tenant_id)
+        header: dict[str, str] = {}
+        lines: list[dict[str, str]] = []
+        if selected:
+            dialog_id = uuid.UUID(selected)
+            found = await inbox.dialog_header(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+            mine = found.status == "operator" and found.operator_id == context.user_id
+            header = {**_item(found), "mine": "yes" if mine else ""}
+            lines = [_line(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id,
+                                                                  dialog_id=dialog_id)]  # fmt: skip
+    colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != context.user_id]
+    return _Snapshot(items, counts, colleagues, header, lines)
+
+
 class InboxState(rx.State):
     view: str = "queue"
     items: list[dict[str, str]] = []
@@ -72,28 +102,15 @@ class InboxState(rx.State):
 
     async def _reload(self, context: AuthContext) -> int:
         """Lists, counters, colleagues and the open dialog; returns how much the queue grew."""
-        before = self.queue_count
-        async with session_scope() as session:
-            found = await inbox.list_inbox(
-                session=session, tenant_id=context.tenant_id, operator_id=context.user_id, view=self.view
-            )
-            counts = await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id)
-            people = await presence.colleagues(session=session, tenant_id=context.tenant_id)
-            header, lines = await self._open_dialog_data(session, context)
-        self.items = [_item(i) for i in found]
-        self.queue_count, self.mine_count, self.unread_total = counts["queue"], counts["mine"], counts["unread"]
-        self.colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != context.user_id]
-        self.header, self.messages = header, lines
-        return self.queue_count - before
+        return self._apply(await _snapshot(context, self.view, self.selected))
 
-    async def _open_dialog_data(self, session: object, context: AuthContext) -> tuple[dict[str, str], list]:
-        if not self.selected:
-            return {}, []
-        dialog_id = uuid.UUID(self.selected)
-        header = await inbox.dialog_header(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
-        lines = await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
-        mine = header.status == "operator" and header.operator_id == context.user_id
-        return {**_item(header), "mine": "yes" if mine else ""}, [_line(m) for m in lines]
+    def _apply(self, snap: _Snapshot) -> int:
+        grew = snap.counts["queue"] - self.queue_count
+        self.items = [_item(i) for i in snap.items]
+        self.queue_count, self.mine_count = snap.counts["queue"], snap.counts["mine"]
+        self.unread_total = snap.counts["unread"]
+        self.colleagues, self.header, self.messages = snap.colleagues, snap.header, snap.messages
+        return grew
 
     @rx.event
     async def load(self):
@@ -282,14 +299,30 @@ class InboxState(rx.State):
                     continue
                 if event.tenant_id != tenant or not event.type.startswith(LIVE_EVENTS):
                     continue
-                async with self:
-                    if event.type == "typing":
+                if event.type == "typing":
+                    async with self:
                         if event.data.get("actor") == "visitor" and event.data.get("dialog_id") == self.selected:
                             self.visitor_typing, self._typing_until = True, loop.time() + TYPING_SHOWN_S
-                        continue
-                    grew = await self._reload(context)
+                    continue
+                await _settle(queue)  # one reload for a burst (a message, its handoff, the notice)
+                async with self:
+                    view, selected = self.view, self.selected
+                snap = await _snapshot(context, view, selected)
+                async with self:
+                    grew = self._apply(snap)
                     title = self.queue_count
                 if grew > 0:
                     yield rx.call_script(f"window.chataiNotify && window.chataiNotify({title})")
                 else:
                     yield rx.call_script(f"window.chataiTitle && window.chataiTitle({title})")
+
+
+async def _settle(queue: asyncio.Queue, quiet_s: float = 0.03, at_most_s: float = 0.15) -> None:
+    """Let a burst of events arrive; they are covered by the reload that follows."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + at_most_s
+    while loop.time() < until:
+        try:
+            await asyncio.wait_for(queue.get(), timeout=quiet_s)
+        except TimeoutError:
+            return

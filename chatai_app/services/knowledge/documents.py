@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Document, DocumentFile
 from chatai_app.models._base import utcnow
+from chatai_app.services import plans
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import Conflict, NotFound, ValidationFailed
 from chatai_app.services.jobs import enqueue_ingestion
@@ -66,6 +67,7 @@ async def add_document(
     screened = screen_upload(filename, data, max_bytes=max_bytes)
     content_hash = hashlib.sha256(data).hexdigest()
     await _refuse_duplicate(session, assistant_id, content_hash, screened.display_name)
+    await plans.ensure_within(session=session, tenant_id=tenant_id, resource="documents")
     document = Document(
         tenant_id=tenant_id,
         assistant_id=assistant_id,
