@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from chatai_app.api import (
     auth_routes,
+    billing_routes,
     chat_routes,
     health_routes,
     knowledge_routes,
@@ -34,6 +35,7 @@ def build_api() -> FastAPI:
     api.include_router(provider_key_routes.router)
     api.include_router(telegram_routes.router)
     api.include_router(widget_routes.router)
+    api.include_router(billing_routes.router)
     api.add_middleware(widget_routes.OriginGuard)
     api.add_middleware(MetricsMiddleware)
     return api

@@ -8,6 +8,9 @@ from fastapi.responses import JSONResponse
 from chatai_app.services import errors
 from chatai_app.services.billing import InsufficientFunds
 from chatai_app.services.knowledge.uploads import UploadRejected
+from chatai_app.services.payments import PaymentsNotConfigured, PaymentWebhookRejected
+from chatai_app.services.plans import PlanLimitReached
+from chatai_app.services.promo import PromoRejected
 from chatai_app.services.telegram import TelegramError, WebhookRejected
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
@@ -20,6 +23,10 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.RateLimited: 429,
     InsufficientFunds: 402,
+    PlanLimitReached: 402,
+    PromoRejected: 422,
+    PaymentWebhookRejected: 400,
+    PaymentsNotConfigured: 503,
     TelegramError: 502,
     WebhookRejected: 401,
 }

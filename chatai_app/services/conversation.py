@@ -19,9 +19,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 
 from chatai_app.db import session_scope
-from chatai_app.models import Assistant, Dialog, DialogMessage, DialogStatus
+from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, DialogStatus
 from chatai_app.models._base import utcnow
-from chatai_app.services import billing, events, handoff, presence, provider_keys
+from chatai_app.services import billing, events, handoff, plans, presence, provider_keys
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import retrieval
@@ -258,14 +258,21 @@ async def _store_reply(
         session.add(message)
         await session.flush()
         assert message.id is not None
+        tokens = completion.prompt_tokens + completion.completion_tokens
+        full_price = price + await billing.price_of_tokens(session=session, model=assistant.model, tokens=tokens)
         cost = 0
-        try:
-            await billing.charge(
-                session=session, tenant_id=assistant.tenant_id, amount=price, idempotency_key=f"reply:{message.id}",
-                reference=f"{channel} reply", meta={"dialog_id": str(dialog_id), "message_id": message.id},
-            )  # fmt: skip
-            cost = price
-        except billing.InsufficientFunds:  # another reply spent the balance meanwhile; this one is on the house
+        for amount in dict.fromkeys((full_price, price)):  # the authorized price if the token part does not fit
+            try:
+                await billing.charge(
+                    session=session, tenant_id=assistant.tenant_id, amount=amount,
+                    idempotency_key=f"reply:{message.id}", reference=f"{channel} reply",
+                    meta={"dialog_id": str(dialog_id), "message_id": message.id, "tokens": tokens},
+                )  # fmt: skip
+                cost = amount
+                break
+            except billing.InsufficientFunds:  # another reply spent the balance meanwhile
+                continue
+        if not cost:
             log.warning("reply %s could not be charged", message.id)
         message.cost_minor = cost
         session.add(message)
@@ -392,7 +399,7 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
             price = await billing.authorize_reply(
                 session=session, tenant_id=assistant.tenant_id, channel=incoming.channel
             )
-    except billing.InsufficientFunds as exc:
+    except (billing.InsufficientFunds, plans.PlanLimitReached) as exc:
         await _no_funds(assistant, stored, result, language, exc)
         return
     hits = await _retrieve(assistant, text)
@@ -436,10 +443,18 @@ async def _fallback_if_missed(
 
 
 async def _no_funds(
-    assistant: Assistant, stored: _Stored, result: TurnResult, language: str, exc: billing.InsufficientFunds
+    assistant: Assistant,
+    stored: _Stored,
+    result: TurnResult,
+    language: str,
+    exc: billing.InsufficientFunds | plans.PlanLimitReached,
 ) -> None:
+    """Out of money or over the plan's monthly messages: stop with a notice, or hand off, as configured;
+    the tenant gets a notice on their billing page."""
     async with session_scope() as session:
         behaviour = await billing.get_setting(session=session, key="billing.zero_balance_behaviour")
+        session.add(AuditLog(tenant_id=assistant.tenant_id, action="billing.exhausted", target_type="tenant",
+                             meta={"reason": exc.code, "message": exc.message}))  # fmt: skip
     if behaviour == "handoff":
         await _handoff(result, stored, "no_funds", language)
         return
@@ -448,7 +463,7 @@ async def _no_funds(
     result.reply_message_id = await _save_message(
         stored.dialog_id, assistant.tenant_id, "assistant", result.reply_text, status="no_funds", error=exc.message
     )
-    await events.publish("billing.exhausted", assistant.tenant_id, balance=exc.balance, needed=exc.needed)
+    await events.publish("billing.exhausted", assistant.tenant_id, reason=exc.code)
 
 
 async def _llm_fallback(
