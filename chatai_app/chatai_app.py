@@ -8,6 +8,7 @@ from chatai_app.api.app import build_api
 from chatai_app.pages import (
     assistant_settings,
     assistants,
+    billing,
     dashboard,
     dialogs,
     inbox,
@@ -23,5 +24,17 @@ app = rx.App(
     html_lang="en",
 )
 
-for page in (dashboard, login, signup, profile, knowledge, playground, assistant_settings, assistants, dialogs, inbox):
+for page in (
+    dashboard,
+    login,
+    signup,
+    profile,
+    knowledge,
+    playground,
+    assistant_settings,
+    assistants,
+    dialogs,
+    inbox,
+    billing,
+):
     page.register(app)

@@ -19,10 +19,7 @@ from chatai_app.services.errors import PermissionDenied
 from chatai_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
-PRICING_KEYS = (
-    "pricing.message_minor", "pricing.widget_message_minor", "pricing.per_1k_tokens_minor",
-    "billing.welcome_bonus_minor", "billing.zero_balance_behaviour", "billing.low_balance_thresholds_minor",
-)  # fmt: skip
+PRICING_KEYS = settings_store.PRICING_KEYS
 
 
 def _admin(context: AuthContext) -> None:

@@ -32,6 +32,8 @@ def navbar() -> rx.Component:
             _nav_link("assistants", "/assistants"),
             _nav_link("inbox", "/inbox"),
             _nav_link("dialogs", "/dialogs"),
+            _nav_link("billing", "/billing"),
+            rx.cond(SessionState.is_admin, _nav_link("admin_billing", "/admin/billing")),
             _nav_link("profile", "/profile"),
             spacing="5",
             align="center",

@@ -76,6 +76,17 @@ async def find_user_by_email(*, session: AsyncSession, email: str) -> User | Non
     return (await session.exec(stmt)).first()
 
 
+async def owned_tenant(*, session: AsyncSession, email: str) -> uuid.UUID:
+    """The workspace owned by the account with this email (admins address workspaces by their owner)."""
+    user = await find_user_by_email(session=session, email=email)
+    stmt = select(Membership.tenant_id).where(Membership.user_id == (user.id if user else None),
+                                              Membership.role == TenantRole.owner)  # fmt: skip
+    tenant_id = (await session.exec(stmt)).first() if user else None
+    if tenant_id is None:
+        raise NotFound(f"No workspace is owned by {email}")
+    return tenant_id
+
+
 def _slugify(name: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "workspace"
     return f"{base}-{secrets.token_hex(3)}"

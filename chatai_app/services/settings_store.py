@@ -24,6 +24,12 @@ async def get_setting(*, session: AsyncSession, key: str) -> Any:
     return row.value if row is not None else DEFAULTS.get(key)
 
 
+PRICING_KEYS = (
+    "pricing.message_minor", "pricing.widget_message_minor", "pricing.per_1k_tokens_minor",
+    "billing.welcome_bonus_minor", "billing.zero_balance_behaviour", "billing.low_balance_thresholds_minor",
+)  # fmt: skip
+
+
 def _pricing_errors(changes: dict[str, Any]) -> dict[str, str]:
     def amount(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**8
