@@ -38,7 +38,7 @@ def _start_llm() -> tuple[subprocess.Popen[str], str]:
 
 async def _setup() -> tuple[object, object]:
     from chatai_app.db import session_scope
-    from chatai_app.services import accounts, assistants, billing
+    from chatai_app.services import accounts, assistants, billing, plans
     from chatai_app.services.knowledge.documents import add_document
     from chatai_app.worker import run_until_idle
 
@@ -46,6 +46,7 @@ async def _setup() -> tuple[object, object]:
         context = await accounts.sign_up(
             session=session, email=f"bench{time.time_ns()}@example.com", password="bench password"
         )
+        await plans.assign_plan(session=session, tenant_id=context.tenant_id, plan_code="enterprise")
         assistant = await assistants.create_assistant(session=session, tenant_id=context.tenant_id, name="Bench")
         await billing.credit(
             session=session, tenant_id=context.tenant_id, amount=10**9, kind="topup", idempotency_key="bench"

@@ -32,12 +32,13 @@ def _spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
 
 async def _workspace(llm_url: str) -> tuple[object, object]:
     from chatai_app.db import session_scope
-    from chatai_app.services import accounts, assistants, billing
+    from chatai_app.services import accounts, assistants, billing, plans
     from chatai_app.services.knowledge.documents import add_document
     from chatai_app.worker import run_until_idle
 
     async with session_scope() as session:
         context = await accounts.sign_up(session=session, email="fleet@example.com", password="fleet password")
+        await plans.assign_plan(session=session, tenant_id=context.tenant_id, plan_code="enterprise")
         assistant = await assistants.create_assistant(session=session, tenant_id=context.tenant_id, name="Fleet")
         await billing.credit(
             session=session, tenant_id=context.tenant_id, amount=10**9, kind="topup", idempotency_key="b"

@@ -48,7 +48,7 @@ async def _workspace(name: str) -> tuple[uuid.UUID, uuid.UUID]:
     from chatai_app.services.assistants import create_assistant
 
     async with session_scope() as session:
-        tenant = Tenant(name=name, slug=f"bench-{uuid.uuid4().hex[:10]}")
+        tenant = Tenant(name=name, slug=f"bench-{uuid.uuid4().hex[:10]}", plan_code="enterprise")
         session.add(tenant)
         await session.flush()
         assistant = await create_assistant(session=session, tenant_id=tenant.id, name=name)

@@ -58,11 +58,12 @@ async def _setup(visitors: int) -> tuple[uuid.UUID, uuid.UUID, list[tuple[str, u
 
     from chatai_app.db import session_scope
     from chatai_app.models import Dialog
-    from chatai_app.services import accounts, assistants, widget
+    from chatai_app.services import accounts, assistants, plans, widget
     from chatai_app.settings import get_settings
 
     async with session_scope() as session:
         context = await accounts.sign_up(session=session, email="bench@example.com", password="bench password")
+        await plans.assign_plan(session=session, tenant_id=context.tenant_id, plan_code="enterprise")
         assistant = await assistants.create_assistant(session=session, tenant_id=context.tenant_id, name="Bench")
     secret = get_settings().secret_key
     people = []

@@ -55,11 +55,16 @@ def upgrade() -> None:
     op.bulk_insert(settings, [{"key": k, "value": v} for k, v in NEW_SETTINGS.items()])
     plans = sa.table("plans", sa.column("code", sa.String), sa.column("limits", postgresql.JSONB))
     op.execute(plans.update().where(plans.c.code == "free").values(limits=FREE_LIMITS))
+    op.execute(  # custom contracts: no limits, assigned by an admin, never offered on the plan page
+        "INSERT INTO plans (code, name, monthly_price_minor, currency, limits, allows_credit, is_public) "
+        "VALUES ('enterprise', 'Enterprise', 0, 'RUB', '{}'::jsonb, false, false)"
+    )
 
 
 def downgrade() -> None:
     op.execute(sa.text("DELETE FROM system_settings WHERE key IN ('pricing.per_1k_tokens_minor', "
                        "'billing.low_balance_thresholds_minor')"))  # fmt: skip
+    op.execute("DELETE FROM plans WHERE code = 'enterprise'")
     op.drop_table("payment_events")
     op.drop_index("ix_payments_tenant_created", table_name="payments")
     op.drop_table("payments")

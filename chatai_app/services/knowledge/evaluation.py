@@ -117,7 +117,7 @@ async def _score(
 async def evaluate_dataset(path: Path, *, language: str, modes: tuple[Mode, ...] = ("hybrid", "fts")) -> EvalReport:
     data = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     async with session_scope() as session:
-        tenant = Tenant(name=f"eval {language}", slug=f"eval-{uuid.uuid4().hex[:12]}")
+        tenant = Tenant(name=f"eval {language}", slug=f"eval-{uuid.uuid4().hex[:12]}", plan_code="enterprise")
         session.add(tenant)
         await session.flush()
         assistant = await create_assistant(session=session, tenant_id=tenant.id, name=f"XQuAD {language}")
