@@ -19,7 +19,6 @@ from chatai_app.services.errors import PermissionDenied
 from chatai_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
-PRICING_KEYS = settings_store.PRICING_KEYS
 
 
 def _admin(context: AuthContext) -> None:
@@ -116,14 +115,14 @@ async def stripe_webhook(request: Request) -> dict[str, str]:
 @router.get("/admin/pricing")
 async def pricing(context: CurrentContext, session: DbSession) -> dict[str, Any]:
     _admin(context)
-    return {key: await settings_store.get_setting(session=session, key=key) for key in PRICING_KEYS}
+    return await settings_store.pricing(session=session)
 
 
 @router.put("/admin/pricing")
 async def set_pricing(changes: dict[str, Any], context: CurrentContext, session: DbSession) -> dict[str, Any]:
     _admin(context)
     await settings_store.set_pricing(session=session, changes=changes, actor=context.user_id)
-    return {key: await settings_store.get_setting(session=session, key=key) for key in PRICING_KEYS}
+    return await settings_store.pricing(session=session)
 
 
 class AdjustIn(BaseModel):

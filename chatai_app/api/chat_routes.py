@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from chatai_app.api.deps import CurrentContext, DbSession
 from chatai_app.services import assistants, conversation, dialogs, handoff, inbox
-from chatai_app.services.conversation import Incoming, StreamSink
+from chatai_app.services.conversation import Incoming, StreamSink, TurnResult
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 
@@ -82,7 +82,15 @@ async def chat(
     incoming = _incoming(context, assistant_id, body)
     if not stream:
         return asdict(await conversation.handle_incoming(incoming))
-    conversation._validate(incoming)  # refuse bad input before the stream starts
+    return stream_turn(incoming, asdict)
+
+
+def stream_turn(
+    incoming: Incoming, summary: Callable[[TurnResult], object], headers: dict[str, str] | None = None
+) -> StreamingResponse:
+    """The engine's turn as server-sent events: `delta` (and `reset` before a retry) while the reply is
+    generated, then `done` with `summary(turn)`, or `error`. Bad input is refused before the stream starts."""
+    conversation._validate(incoming)
     sink = QueueSink()
     task = asyncio.create_task(conversation.handle_incoming(incoming, sink=sink))
 
@@ -90,11 +98,11 @@ async def chat(
         async for chunk in sink.drain(task):
             yield chunk
         try:
-            yield sse("done", asdict(task.result()))
+            yield sse("done", summary(task.result()))
         except Exception as exc:
             yield sse("error", {"message": str(exc)})
 
-    return StreamingResponse(events(), media_type="text/event-stream")
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
 @router.get("/dialogs")

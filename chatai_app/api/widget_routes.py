@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatai_app.api.chat_routes import QueueSink, sse
+from chatai_app.api.chat_routes import sse, stream_turn
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, Dialog
 from chatai_app.services import conversation, inbox, widget
@@ -187,21 +187,11 @@ async def send_message(assistant_id: uuid.UUID, body: SendIn, token: VisitorToke
         assistant.tenant_id, assistant.id, widget.CHANNEL, widget.chat_id(visitor), body.text,
         channel_message_id=f"w:{body.message_id}" if body.message_id else None, end_user_name=body.name,
     )  # fmt: skip
-    conversation._validate(incoming)  # refuse bad input before the stream starts
-    sink = QueueSink()
-    task = asyncio.create_task(conversation.handle_incoming(incoming, sink=sink))
-
-    async def stream() -> AsyncIterator[bytes]:
-        async for chunk in sink.drain(task):
-            yield chunk
-        try:
-            turn = task.result()
-        except Exception as exc:
-            yield sse("error", {"message": str(exc)})
-            return
-        yield sse("done", {"outcome": turn.outcome, "dialog_id": str(turn.dialog_id)})
-
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return stream_turn(
+        incoming,
+        lambda turn: {"outcome": turn.outcome, "dialog_id": str(turn.dialog_id)},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _language(assistant: Assistant, hint: str) -> str:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import AuditLog, BalanceTransaction, Tenant
+from chatai_app.models import AuditLog, BalanceTransaction, Plan, Tenant
 from chatai_app.services import plans
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.settings_store import get_setting
@@ -215,8 +215,6 @@ async def adjust_balance(
 
 async def change_plan(*, session: AsyncSession, tenant_id: uuid.UUID, plan_code: str, actor: uuid.UUID) -> LedgerEntry:
     """Switch plans, paying the new plan's monthly price from the balance (once per plan and month)."""
-    from chatai_app.models import Plan
-
     plan = await session.get(Plan, plan_code)
     if plan is None or not plan.is_public:
         raise NotFound("No such plan")

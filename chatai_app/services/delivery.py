@@ -88,3 +88,11 @@ async def announce(dialog: Dialog, message_id: int | None, *event_types: str) ->
         await events.publish("message.created", dialog.tenant_id, dialog_id=dialog.id, message_id=message_id)
     for event_type in event_types:
         await events.publish(event_type, dialog.tenant_id, dialog_id=dialog.id, status=dialog.status)
+
+
+async def notify(session: AsyncSession, dialog: Dialog, key: str, **values: str) -> DialogMessage:
+    """A system notice in the end user's language, stored and queued for the dialog's channel."""
+    language = await dialog_language(session, dialog)
+    notice = await add_message(session, dialog, "system", notice_text(key, language, **values))
+    await deliver(session, dialog, notice)
+    return notice

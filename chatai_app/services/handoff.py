@@ -132,10 +132,14 @@ def release(session: AsyncSession, dialog: Dialog, *, operator_id: uuid.UUID | N
     """Back to the AI."""
     if dialog.status == DialogStatus.ai:
         raise Conflict("The AI already handles this dialog")
+    _back_to_ai(session, dialog)
+    _audit(session, dialog, "released", reason, operator_id)
+
+
+def _back_to_ai(session: AsyncSession, dialog: Dialog) -> None:
     dialog.status, dialog.assigned_operator_id, dialog.handoff_requested_at = DialogStatus.ai, None, None
     dialog.meta = {**(dialog.meta or {}), "misses": 0}
     session.add(dialog)
-    _audit(session, dialog, "released", reason, operator_id)
 
 
 def close(session: AsyncSession, dialog: Dialog, *, operator_id: uuid.UUID | None) -> None:
@@ -207,9 +211,7 @@ async def expire_waiting(*, session: AsyncSession) -> list[TimedOut]:
             session.add(dialog)
             _audit(session, dialog, "timeout", "offline_form", None, waited_s=rules["wait_timeout_s"])
         else:
-            dialog.status, dialog.handoff_requested_at = DialogStatus.ai, None
-            dialog.meta = {**(dialog.meta or {}), "misses": 0}
-            session.add(dialog)
+            _back_to_ai(session, dialog)
             _audit(session, dialog, "timeout", "ai_resumed", None, waited_s=rules["wait_timeout_s"])
         expired.append(TimedOut(dialog.id, dialog.tenant_id, rules["on_timeout"]))
     return expired

@@ -122,12 +122,8 @@ async def take_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id
             return
         handoff.take(session, dialog, operator_id=operator_id)
         dialog.unread_count = 0
-        language = await delivery.dialog_language(session, dialog)
         name = await _operator_name(session, operator_id)
-        notice = await delivery.add_message(
-            session, dialog, "system", delivery.notice_text("operator_joined", language, name=name)
-        )
-        await delivery.deliver(session, dialog, notice)
+        notice = await delivery.notify(session, dialog, "operator_joined", name=name)
     await delivery.announce(dialog, notice.id, "handoff.taken")
 
 
@@ -136,9 +132,7 @@ async def release_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog
     async with session_scope() as session:
         dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
         handoff.release(session, dialog, operator_id=operator_id)
-        language = await delivery.dialog_language(session, dialog)
-        notice = await delivery.add_message(session, dialog, "system", delivery.notice_text("released", language))
-        await delivery.deliver(session, dialog, notice)
+        notice = await delivery.notify(session, dialog, "released")
     await delivery.announce(dialog, notice.id, "handoff.released")
 
 
@@ -146,9 +140,7 @@ async def close_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_i
     async with session_scope() as session:
         dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
         handoff.close(session, dialog, operator_id=operator_id)
-        language = await delivery.dialog_language(session, dialog)
-        notice = await delivery.add_message(session, dialog, "system", delivery.notice_text("closed", language))
-        await delivery.deliver(session, dialog, notice)
+        notice = await delivery.notify(session, dialog, "closed")
     await delivery.announce(dialog, notice.id, "dialog.updated")
 
 
@@ -242,10 +234,7 @@ async def expire_waiting_dialogs() -> int:
         for item in expired:
             dialog = await session.get(Dialog, item.dialog_id)
             assert dialog is not None
-            language = await delivery.dialog_language(session, dialog)
-            key = "timeout_ai" if item.action == "ai" else "timeout_form"
-            notice = await delivery.add_message(session, dialog, "system", delivery.notice_text(key, language))
-            await delivery.deliver(session, dialog, notice)
+            notice = await delivery.notify(session, dialog, "timeout_ai" if item.action == "ai" else "timeout_form")
             notices.append((dialog, notice.id))
     for dialog, notice_id in notices:
         await delivery.announce(dialog, notice_id, "handoff.timeout")

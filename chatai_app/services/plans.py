@@ -60,17 +60,20 @@ async def plan_of(*, session: AsyncSession, tenant_id: uuid.UUID) -> Plan:
     return plan
 
 
+def _count(tenant_id: uuid.UUID, resource: str) -> sa.Select:
+    if resource == "messages_per_month":
+        return (
+            select(sa.func.count())
+            .select_from(DialogMessage)
+            .where(DialogMessage.tenant_id == tenant_id, DialogMessage.role == "assistant",
+                   DialogMessage.status == "ok", DialogMessage.created_at >= month_start())
+        )  # fmt: skip
+    table = {"assistants": Assistant, "bots": BotInstance, "documents": Document}[resource]
+    return select(sa.func.count()).select_from(table).where(table.tenant_id == tenant_id)
+
+
 async def usage(*, session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, int]:
-    counts = {
-        "assistants": select(sa.func.count()).select_from(Assistant).where(Assistant.tenant_id == tenant_id),
-        "bots": select(sa.func.count()).select_from(BotInstance).where(BotInstance.tenant_id == tenant_id),
-        "documents": select(sa.func.count()).select_from(Document).where(Document.tenant_id == tenant_id),
-        "messages_per_month": select(sa.func.count())
-        .select_from(DialogMessage)
-        .where(DialogMessage.tenant_id == tenant_id, DialogMessage.role == "assistant",
-               DialogMessage.status == "ok", DialogMessage.created_at >= month_start()),
-    }  # fmt: skip
-    return {name: int((await session.exec(stmt)).one()) for name, stmt in counts.items()}
+    return {r: int((await session.exec(_count(tenant_id, r))).one()) for r in RESOURCES}
 
 
 async def ensure_within(*, session: AsyncSession, tenant_id: uuid.UUID, resource: str, adding: int = 1) -> None:
@@ -79,7 +82,7 @@ async def ensure_within(*, session: AsyncSession, tenant_id: uuid.UUID, resource
     limit = plan.limits.get(resource)
     if limit is None:
         return
-    used = (await usage(session=session, tenant_id=tenant_id))[resource]
+    used = int((await session.exec(_count(tenant_id, resource))).one())  # only this one: a hot path per message
     if used + adding > int(limit):
         raise PlanLimitReached(plan.name, resource, int(limit))
 

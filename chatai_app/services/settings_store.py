@@ -30,6 +30,10 @@ PRICING_KEYS = (
 )  # fmt: skip
 
 
+async def pricing(*, session: AsyncSession) -> dict[str, Any]:
+    return {key: await get_setting(session=session, key=key) for key in PRICING_KEYS}
+
+
 def _pricing_errors(changes: dict[str, Any]) -> dict[str, str]:
     def amount(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**8

@@ -223,9 +223,7 @@ async def leave_contact(*, assistant: Assistant, visitor_id: str, name: str, con
             raise NotFound("Write a message first")
         dialog = await handoff.load_for_update(session, assistant.tenant_id, dialog.id)
         handoff.record_offline_form(session, dialog, name=name, contact=contact)
-        language = await delivery.dialog_language(session, dialog)
-        text = delivery.notice_text("contact_left", language, contact=contact.strip())
-        notice = await delivery.add_message(session, dialog, "system", text)
+        notice = await delivery.notify(session, dialog, "contact_left", contact=contact.strip())
     await delivery.announce(dialog, notice.id, "dialog.updated")
     assert notice.id is not None
     return notice.id
