@@ -102,14 +102,8 @@ def settings_page() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                rx.hstack(
-                    rx.switch(checked=S.knowledge_enabled, on_change=S.set_knowledge_enabled),
-                    rx.text(t("knowledge_enabled")),
-                ),
-                rx.hstack(
-                    rx.switch(checked=S.citations_enabled, on_change=S.set_citations_enabled),
-                    rx.text(t("citations_enabled")),
-                ),
+                _switch("knowledge_enabled", S.knowledge_enabled, S.set_knowledge_enabled),
+                _switch("citations_enabled", S.citations_enabled, S.set_citations_enabled),
                 _text("greeting"),
                 _text("handoff_keywords"),
                 rx.heading(t("handoff_rules"), size="4"),

@@ -186,7 +186,7 @@ class AdminBillingState(rx.State):
 
     async def _refresh(self) -> None:
         async with session_scope() as session:
-            values = {k: await settings_store.get_setting(session=session, key=k) for k in settings_store.PRICING_KEYS}
+            values = await settings_store.pricing(session=session)
             found = await promo.list_codes(session=session)
         self.pricing = json.dumps(values, indent=2, ensure_ascii=False)
         self.codes = [

@@ -11,10 +11,9 @@ import reflex as rx
 from chatai_app.db import session_scope
 from chatai_app.services import assistants, dialogs
 from chatai_app.services.accounts import AuthContext
-from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.errors import DomainError
 from chatai_app.services.events import get_event_hub
-from chatai_app.state.session import SessionState, signed_in
+from chatai_app.state.session import SessionState, context_of, signed_in
 
 LIVE_FOR_S = 30 * 60
 LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.")
@@ -131,8 +130,7 @@ class DialogsState(rx.State):
             self.live = True
             token = (await self.get_state(SessionState)).session_token
         try:
-            async with session_scope() as session:
-                context = await resolve_session(session=session, token=token, kind="web")
+            context = await context_of(token)
             tenant = str(context.tenant_id)
             async with get_event_hub().listen() as queue:
                 deadline = asyncio.get_running_loop().time() + LIVE_FOR_S

@@ -16,11 +16,10 @@ from chatai_app.db import session_scope
 from chatai_app.models._base import utcnow
 from chatai_app.services import dialogs, inbox, presence
 from chatai_app.services.accounts import AuthContext
-from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.events import get_event_hub
 from chatai_app.state.dialogs import source_labels
-from chatai_app.state.session import SessionState, signed_in
+from chatai_app.state.session import SessionState, context_of, signed_in
 
 PAGE_GONE_AFTER_S = 70  # no heartbeat for this long: the page was closed
 TYPING_SHOWN_S = 5
@@ -273,8 +272,7 @@ class InboxState(rx.State):
             self.live = True
             token = (await self.get_state(SessionState)).session_token
         try:
-            async with session_scope() as session:
-                context = await resolve_session(session=session, token=token, kind="web")
+            context = await context_of(token)
             async for update in self._follow(context):
                 yield update
         except DomainError:

@@ -11,12 +11,11 @@ import reflex as rx
 from chatai_app.db import session_scope
 from chatai_app.services import assistants, telegram
 from chatai_app.services.accounts import AuthContext
-from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval
 from chatai_app.settings import get_settings
 from chatai_app.state.routing import id_after
-from chatai_app.state.session import SessionState, signed_in
+from chatai_app.state.session import SessionState, context_of, signed_in
 
 WATCH_INTERVAL_S = 1.0
 WATCH_LIMIT_S = 15 * 60
@@ -136,8 +135,7 @@ class KnowledgeState(rx.State):
         try:
             for _ in range(int(WATCH_LIMIT_S / WATCH_INTERVAL_S)):
                 await asyncio.sleep(WATCH_INTERVAL_S)
-                async with session_scope() as session:  # the session is re-checked on every refresh
-                    context = await resolve_session(session=session, token=token, kind="web")
+                context = await context_of(token)  # the session is re-checked on every refresh
                 snapshot = await _fetch(context.tenant_id, assistant_id)
                 async with self:
                     self._apply(snapshot)

@@ -7,12 +7,10 @@ import uuid
 
 import reflex as rx
 
-from chatai_app.db import session_scope
-from chatai_app.services.auth_sessions import resolve_session
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult, handle_incoming
 from chatai_app.services.errors import DomainError
 from chatai_app.state.routing import id_after
-from chatai_app.state.session import SessionState, assistant_in_route
+from chatai_app.state.session import SessionState, assistant_in_route, context_of
 
 FLUSH_EVERY_S = 0.05
 
@@ -87,8 +85,7 @@ class PlaygroundState(rx.State):
             token, lang = session_state.session_token, session_state.lang
             assistant_id, conversation = id_after(self.router.url.path, "assistants"), self.conversation
         try:
-            async with session_scope() as session:  # re-checked for every message
-                context = await resolve_session(session=session, token=token, kind="web")
+            context = await context_of(token)  # re-checked for every message
             incoming = Incoming(
                 context.tenant_id, assistant_id, "playground", f"playground-{context.user_id}-{conversation}", text
             )

@@ -71,8 +71,7 @@ class SessionState(rx.State):
         """Re-check the session against the database; every protected handler calls this."""
         if not self.session_token:
             raise AuthenticationRequired()
-        async with session_scope() as session:
-            context = await resolve_session(session=session, token=self.session_token, kind="web")
+        context = await context_of(self.session_token)
         if self._user_id is not None and (context.user_id, context.tenant_id) != (self._user_id, self._tenant_id):
             raise PermissionDenied("Session changed; please reload")
         self._apply(context)
@@ -110,6 +109,12 @@ class SessionState(rx.State):
     def set_lang(self, lang: str | list[str]) -> None:
         if isinstance(lang, str) and lang in ("en", "ru"):
             self.lang = lang
+
+
+async def context_of(token: str) -> AuthContext:
+    """The signed-in user and tenant behind a web session token (background tasks read the token, then this)."""
+    async with session_scope() as session:
+        return await resolve_session(session=session, token=token, kind="web")
 
 
 async def signed_in(state: rx.State) -> tuple[SessionState, AuthContext]:
