@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.api.app import build_api
+from chatai_app.api.web_security import AppCors, guarded
 from chatai_app.pages import (
     assistant_settings,
     assistants,
@@ -19,8 +20,18 @@ from chatai_app.pages import (
     signup,
 )
 
-app = rx.App(
-    api_transformer=build_api(),
+
+class ChatAIApp(rx.App):
+    """Reflex's app with CORS limited to the app's own origin (Reflex's default echoes any origin with
+    credentials); the widget API keeps its own per-assistant policy."""
+
+    @staticmethod
+    def _add_cors(api) -> None:  # type: ignore[override]
+        api.add_middleware(AppCors)
+
+
+app = ChatAIApp(
+    api_transformer=[build_api(), guarded],
     html_lang="en",
 )
 

@@ -23,8 +23,15 @@ def sqlalchemy_url(url: str) -> str:
 
 @lru_cache
 def get_async_engine() -> AsyncEngine:
-    url = sqlalchemy_url(get_settings().require_database_url())
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    settings = get_settings()
+    url = sqlalchemy_url(settings.require_database_url())
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+        pool_pre_ping=True,
+    )
 
 
 @lru_cache

@@ -125,10 +125,19 @@ def _supervise(children: list[Child]) -> int:
             signal.signal(sig, handler)
 
 
+def _say_where_the_secret_comes_from() -> None:
+    settings = get_settings()
+    if "SECRET_KEY" not in os.environ:
+        print(f"Signing key: {settings.data_dir / 'secret_key'} (generated once; set SECRET_KEY to manage it)")
+
+
 def run_everything(*, data_dir: Path, port: int) -> int:
     started = time.monotonic()
     os.environ["CHATAI_PORT"] = str(port)
+    # Children run from the project root: give them the absolute data dir, where the secret key lives.
+    os.environ["CHATAI_DATA_DIR"] = str(data_dir.resolve())
     get_settings.cache_clear()
+    _say_where_the_secret_comes_from()
     from chatai_app.cli import _database_url
 
     database_url = _database_url(data_dir)

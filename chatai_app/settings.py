@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,7 +11,31 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET_KEY = "change-me-insecure-dev-secret-key-0000"
+# The value older releases shipped as a default; it is public, so it is refused everywhere.
+KNOWN_PUBLIC_SECRET = "change-me-insecure-dev-secret-key-0000"
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_LENGTH = 32
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    """The install's own random key, kept in the data dir (0600) and reused on every start.
+
+    Several processes may start at once: the key is written to a private temporary file and linked
+    into place, so exactly one value wins and everyone reads that one."""
+    path = data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
 
 
 class Settings(BaseSettings):
@@ -20,27 +46,37 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = None
     redis_url: str | None = None
-    secret_key: str = DEFAULT_SECRET_KEY
+    secret_key: str = ""  # unset: a random key generated once into the data dir (refused in production)
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     public_url: str | None = None
     data_dir: Path = Field(default=Path("var"), alias="CHATAI_DATA_DIR")
     port: int = Field(default=3000, alias="CHATAI_PORT")
+    db_pool_size: int = 10  # per process; with db_max_overflow, what the database must allow per process
+    db_max_overflow: int = 10
+    db_pool_timeout_s: float = 5.0  # a checkout that waits longer answers 503, never a 30 s hang
+    max_concurrent_turns: int = 8  # conversation turns running at once per process; the rest queue
+    turn_queue_wait_s: float = 20.0  # how long an HTTP caller queues for a turn before 503 + Retry-After
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
     auth_rate_limit_per_minute: int = 10
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_allow_http_webhook: bool = False  # Telegram needs an https:// PUBLIC_URL for webhooks; true: local fakes
     max_upload_bytes: int = Field(default=10 * 2**20, alias="CHATAI_MAX_UPLOAD_BYTES")
     stripe_secret_key: str | None = None  # top-ups through Stripe Checkout when set
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None  # a Stripe-compatible endpoint (tests use a local one)
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and (
-            not self.secret_key or self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
-        ):
-            raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+    def _require_a_private_secret(self) -> Settings:
+        if self.secret_key == KNOWN_PUBLIC_SECRET:
+            raise ValueError("SECRET_KEY is a publicly known example value; set a random one (or unset it)")
+        if self.environment == "production" and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters in production"
+            )
+        if not self.secret_key:
+            self.secret_key = load_or_create_secret_key(self.data_dir)
         return self
 
     @property

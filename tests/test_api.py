@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from chatai_app.api.app import build_api
+from chatai_app.api.app import build_server
 
 SIGNUP = {"email": "api@example.com", "password": "api password 1", "full_name": "Ivan", "workspace_name": "Shop"}
 
 
 def _client(ip: str = "10.0.0.1") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=build_api(), client=(ip, 5000))
+    transport = httpx.ASGITransport(app=build_server(), client=(ip, 5000))
     return httpx.AsyncClient(transport=transport, base_url="http://chatai.test")
 
 

@@ -16,6 +16,7 @@ from chatai_app.api import (
 )
 from chatai_app.api.errors import install_error_handlers
 from chatai_app.api.metrics import MetricsMiddleware
+from chatai_app.api.web_security import guarded
 
 
 def build_api() -> FastAPI:
@@ -39,3 +40,8 @@ def build_api() -> FastAPI:
     api.add_middleware(widget_routes.OriginGuard)
     api.add_middleware(MetricsMiddleware)
     return api
+
+
+def build_server() -> object:
+    """The API as production serves it (inside `chatai run` the same layers wrap the pages too)."""
+    return guarded(build_api())

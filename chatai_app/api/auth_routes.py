@@ -7,12 +7,13 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from chatai_app.api.deps import Client, CurrentContext, DbSession
+from chatai_app.api.deps import Client, CurrentContext, DbSession, public
 from chatai_app.services import accounts, auth, auth_sessions
 from chatai_app.services.auth_sessions import OpenedSession
 from chatai_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+PUBLIC = public("signing in and out needs no session")
 
 
 class SignUpIn(BaseModel):
@@ -61,7 +62,7 @@ def _tokens(opened: OpenedSession) -> TokensOut:
     return TokensOut(**pair.__dict__)
 
 
-@router.post("/signup", response_model=TokensOut, status_code=201)
+@router.post("/signup", response_model=TokensOut, status_code=201, dependencies=[PUBLIC])
 async def sign_up(body: SignUpIn, session: DbSession, client: Client) -> TokensOut:
     opened = await auth.register(
         session=session, policy=auth.default_policy(), client=client, kind="api", **body.model_dump()
@@ -69,7 +70,7 @@ async def sign_up(body: SignUpIn, session: DbSession, client: Client) -> TokensO
     return _tokens(opened)
 
 
-@router.post("/login", response_model=TokensOut)
+@router.post("/login", response_model=TokensOut, dependencies=[PUBLIC])
 async def login(body: LoginIn, session: DbSession, client: Client) -> TokensOut:
     opened = await auth.sign_in(
         session=session,
@@ -82,7 +83,7 @@ async def login(body: LoginIn, session: DbSession, client: Client) -> TokensOut:
     return _tokens(opened)
 
 
-@router.post("/refresh", response_model=TokensOut)
+@router.post("/refresh", response_model=TokensOut, dependencies=[PUBLIC])
 async def refresh(body: RefreshIn, session: DbSession) -> TokensOut:
     opened = await auth_sessions.rotate_refresh_token(
         session=session, token=body.refresh_token, ttl_s=get_settings().refresh_token_ttl_s
@@ -90,7 +91,7 @@ async def refresh(body: RefreshIn, session: DbSession) -> TokensOut:
     return _tokens(opened)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, dependencies=[PUBLIC])
 async def logout(body: RefreshIn, session: DbSession) -> None:
     await auth_sessions.revoke_session(session=session, token=body.refresh_token, kind="api")
 

@@ -12,22 +12,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.api.deps import BillingManager, BillingReader, DbSession, PlatformAdmin, public
 from chatai_app.services import billing, billing_reports, payments, plans, promo, settings_store
-from chatai_app.services.accounts import AuthContext
-from chatai_app.services.errors import PermissionDenied
 from chatai_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
 
-def _admin(context: AuthContext) -> None:
-    if not context.is_admin:
-        raise PermissionDenied("Only platform admins can do this")
-
-
 @router.get("/billing")
-async def overview(context: CurrentContext, session: DbSession) -> dict[str, Any]:
+async def overview(context: BillingReader, session: DbSession) -> dict[str, Any]:
     plan = await plans.plan_of(session=session, tenant_id=context.tenant_id)
     return {
         "balance_minor": await billing.balance(session=session, tenant_id=context.tenant_id),
@@ -41,7 +34,7 @@ async def overview(context: CurrentContext, session: DbSession) -> dict[str, Any
 
 @router.get("/billing/transactions")
 async def transactions(
-    context: CurrentContext,
+    context: BillingReader,
     session: DbSession,
     type: str | None = Query(default=None, description=", ".join(billing_reports.KINDS)),
     since: date | None = None,
@@ -59,7 +52,7 @@ async def transactions(
 
 @router.get("/billing/spend-by-day")
 async def spend_by_day(
-    context: CurrentContext, session: DbSession, days: int = Query(default=30, ge=1, le=366)
+    context: BillingReader, session: DbSession, days: int = Query(default=30, ge=1, le=366)
 ) -> list[dict[str, Any]]:
     series = await billing_reports.spend_by_day(session=session, tenant_id=context.tenant_id, days=days)
     return [{"day": d.isoformat(), "spent_minor": v} for d, v in series]
@@ -70,7 +63,7 @@ class PromoIn(BaseModel):
 
 
 @router.post("/billing/promo")
-async def redeem_promo(body: PromoIn, context: CurrentContext, session: DbSession) -> dict[str, Any]:
+async def redeem_promo(body: PromoIn, context: BillingManager, session: DbSession) -> dict[str, Any]:
     redeemed = await promo.redeem(session=session, tenant_id=context.tenant_id, user_id=context.user_id, code=body.code)
     return asdict(redeemed)
 
@@ -80,9 +73,7 @@ class PlanIn(BaseModel):
 
 
 @router.post("/billing/plan")
-async def change_plan(body: PlanIn, context: CurrentContext, session: DbSession) -> dict[str, Any]:
-    if context.role != "owner":
-        raise PermissionDenied("Only the workspace owner changes the plan")
+async def change_plan(body: PlanIn, context: BillingManager, session: DbSession) -> dict[str, Any]:
     entry = await billing.change_plan(
         session=session, tenant_id=context.tenant_id, plan_code=body.plan, actor=context.user_id
     )
@@ -94,7 +85,7 @@ class TopUpIn(BaseModel):
 
 
 @router.post("/billing/topups", status_code=201)
-async def top_up(body: TopUpIn, context: CurrentContext) -> dict[str, Any]:
+async def top_up(body: TopUpIn, context: BillingManager) -> dict[str, Any]:
     """Start a checkout at the payment provider; send the user to `checkout_url`."""
     payment = await payments.start_topup(
         provider=payments.configured_provider(), tenant_id=context.tenant_id, user_id=context.user_id,
@@ -103,7 +94,7 @@ async def top_up(body: TopUpIn, context: CurrentContext) -> dict[str, Any]:
     return {"payment_id": str(payment.id), "checkout_url": payment.checkout_url, "status": payment.status}
 
 
-@router.post("/billing/webhooks/stripe")
+@router.post("/billing/webhooks/stripe", dependencies=[public("Stripe calls it; the signature is checked")])
 async def stripe_webhook(request: Request) -> dict[str, str]:
     """Stripe calls this; the signature is verified and every event id is handled at most once."""
     outcome = await payments.handle_webhook(
@@ -113,14 +104,12 @@ async def stripe_webhook(request: Request) -> dict[str, str]:
 
 
 @router.get("/admin/pricing")
-async def pricing(context: CurrentContext, session: DbSession) -> dict[str, Any]:
-    _admin(context)
+async def pricing(context: PlatformAdmin, session: DbSession) -> dict[str, Any]:
     return await settings_store.pricing(session=session)
 
 
 @router.put("/admin/pricing")
-async def set_pricing(changes: dict[str, Any], context: CurrentContext, session: DbSession) -> dict[str, Any]:
-    _admin(context)
+async def set_pricing(changes: dict[str, Any], context: PlatformAdmin, session: DbSession) -> dict[str, Any]:
     await settings_store.set_pricing(session=session, changes=changes, actor=context.user_id)
     return await settings_store.pricing(session=session)
 
@@ -131,8 +120,7 @@ class AdjustIn(BaseModel):
 
 
 @router.post("/admin/tenants/{tenant_id}/adjustments", status_code=201)
-async def adjust(tenant_id: uuid.UUID, body: AdjustIn, context: CurrentContext, session: DbSession) -> dict[str, Any]:
-    _admin(context)
+async def adjust(tenant_id: uuid.UUID, body: AdjustIn, context: PlatformAdmin, session: DbSession) -> dict[str, Any]:
     entry = await billing.adjust_balance(
         session=session, tenant_id=tenant_id, amount=body.amount_minor, reason=body.reason, actor=context.user_id
     )
@@ -148,14 +136,12 @@ class PromoCodeIn(BaseModel):
 
 
 @router.post("/admin/promo-codes", status_code=201)
-async def create_promo(body: PromoCodeIn, context: CurrentContext, session: DbSession) -> dict[str, Any]:
-    _admin(context)
+async def create_promo(body: PromoCodeIn, context: PlatformAdmin, session: DbSession) -> dict[str, Any]:
     created = await promo.create_code(session=session, **body.model_dump())
     return {"id": str(created.id), "code": created.code}
 
 
 @router.post("/admin/tenants/{tenant_id}/plan")
-async def assign_plan(tenant_id: uuid.UUID, body: PlanIn, context: CurrentContext, session: DbSession) -> dict:
-    _admin(context)
+async def assign_plan(tenant_id: uuid.UUID, body: PlanIn, context: PlatformAdmin, session: DbSession) -> dict:
     await plans.assign_plan(session=session, tenant_id=tenant_id, plan_code=body.plan)
     return {"plan": body.plan}

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.api.deps import AssistantsManager, AssistantsReader, CurrentContext, DbSession, DialogsUser
 from chatai_app.services import assistants, conversation, dialogs, handoff, inbox
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult
 
@@ -27,13 +27,15 @@ class ChatIn(BaseModel):
 
 
 @router.get("/assistants/{assistant_id}")
-async def get_assistant(assistant_id: uuid.UUID, context: CurrentContext, session: DbSession) -> dict[str, Any]:
+async def get_assistant(assistant_id: uuid.UUID, context: AssistantsReader, session: DbSession) -> dict[str, Any]:
     assistant = await assistants.get_assistant(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
     return assistants.settings_of(assistant)
 
 
 @router.patch("/assistants/{assistant_id}")
-async def update_assistant(assistant_id: uuid.UUID, changes: dict[str, Any], context: CurrentContext) -> dict[str, Any]:
+async def update_assistant(
+    assistant_id: uuid.UUID, changes: dict[str, Any], context: AssistantsManager
+) -> dict[str, Any]:
     return await assistants.apply_settings(tenant_id=context.tenant_id, assistant_id=assistant_id, changes=changes)
 
 
@@ -76,7 +78,7 @@ def sse(event: str, data: object) -> bytes:
 
 @router.post("/assistants/{assistant_id}/chat")
 async def chat(
-    assistant_id: uuid.UUID, body: ChatIn, context: CurrentContext, stream: bool = Query(default=False)
+    assistant_id: uuid.UUID, body: ChatIn, context: AssistantsManager, stream: bool = Query(default=False)
 ) -> Any:
     """Send the end user's message; the reply comes back whole, or streamed as `delta` events then `done`."""
     incoming = _incoming(context, assistant_id, body)
@@ -107,7 +109,7 @@ def stream_turn(
 
 @router.get("/dialogs")
 async def list_dialogs(
-    context: CurrentContext,
+    context: DialogsUser,
     session: DbSession,
     channel: str | None = None,
     status: str | None = None,
@@ -127,7 +129,7 @@ class OperatorReplyIn(BaseModel):
 
 
 @router.post("/dialogs/{dialog_id}/reply", status_code=201)
-async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: CurrentContext) -> dict[str, int]:
+async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: DialogsUser) -> dict[str, int]:
     """An operator answers the end user on the dialog's own channel (Telegram via the outbox)."""
     message_id = await inbox.reply(
         tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=dialog_id, text=body.text
@@ -136,14 +138,14 @@ async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: C
 
 
 @router.get("/dialogs/{dialog_id}/messages")
-async def transcript(dialog_id: uuid.UUID, context: CurrentContext, session: DbSession) -> list[dict[str, Any]]:
+async def transcript(dialog_id: uuid.UUID, context: DialogsUser, session: DbSession) -> list[dict[str, Any]]:
     return [
         asdict(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
     ]
 
 
 @router.get("/dialogs/{dialog_id}/handoff-audit")
-async def handoff_audit(dialog_id: uuid.UUID, context: CurrentContext, session: DbSession) -> list[dict[str, Any]]:
+async def handoff_audit(dialog_id: uuid.UUID, context: DialogsUser, session: DbSession) -> list[dict[str, Any]]:
     """Who asked for a human, who took, released or closed the dialog, and why."""
     entries = await handoff.history(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
     return [asdict(e) for e in entries]

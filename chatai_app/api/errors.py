@@ -1,9 +1,18 @@
-"""Translate domain errors into HTTP responses with a clear, machine-readable body."""
+"""Translate domain errors into HTTP responses with a clear, machine-readable body; never leak internals.
+
+Anything unexpected becomes a 500 naming only the request id (the log has the rest, once); a database
+that is down or a pool that stays full becomes a 503 with Retry-After and one log line per kind.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatai_app.services import errors
 from chatai_app.services.billing import InsufficientFunds
@@ -12,6 +21,8 @@ from chatai_app.services.payments import PaymentsNotConfigured, PaymentWebhookRe
 from chatai_app.services.plans import PlanLimitReached
 from chatai_app.services.promo import PromoRejected
 from chatai_app.services.telegram import TelegramError, WebhookRejected
+
+log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.ValidationFailed: 422,
@@ -22,6 +33,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.RateLimited: 429,
+    errors.ServiceBusy: 503,
     InsufficientFunds: 402,
     PlanLimitReached: 402,
     PromoRejected: 422,
@@ -47,10 +59,76 @@ async def domain_error_handler(_: Request, exc: Exception) -> JSONResponse:
         body["fields"] = exc.fields
     if isinstance(exc, UploadRejected):
         body["reason"] = exc.reason
-    if isinstance(exc, errors.RateLimited):
+    if isinstance(exc, errors.RateLimited | errors.ServiceBusy):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse(body, status_code=_status_for(exc), headers=headers)
 
 
+def request_id_of(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+_last_logged: dict[str, float] = {}
+
+
+def _log_once_in_a_while(kind: str, message: str, every_s: float = 10.0) -> None:
+    """One line per kind of outage every few seconds, not a traceback per request."""
+    now = time.monotonic()
+    if now - _last_logged.get(kind, 0.0) >= every_s:
+        _last_logged[kind] = now
+        log.error("%s: %s", kind, message)
+
+
+def unavailable_kind(exc: BaseException) -> str | None:
+    """'database_busy' for a pool that stayed full, 'database_down' for a lost database, else None."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "database_busy"
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or (type(exc).__module__.startswith(
+        "psycopg"
+    ) and type(exc).__name__ in ("OperationalError", "InterfaceError")):
+        return "database_down"
+    return None
+
+
+def unexpected_error_response(request: Request, exc: Exception) -> JSONResponse:
+    request_id = request_id_of(request)
+    if kind := unavailable_kind(exc):
+        _log_once_in_a_while(kind, str(exc).splitlines()[0][:200])
+        body = {"error": "unavailable", "message": "The service is briefly unavailable; please retry",
+                "request_id": request_id}  # fmt: skip
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+    log.exception("unexpected error (request %s) on %s %s", request_id, request.method, request.url.path)
+    body = {"error": "internal", "message": f"Something went wrong on our side (request id {request_id})",
+            "request_id": request_id}  # fmt: skip
+    return JSONResponse(body, status_code=500)
+
+
+class ErrorShield:
+    """Catches what no handler took, answers it (500 with a request id, or 503) and does not re-raise,
+    so one failing request leaves one log line, not a server traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            response = unexpected_error_response(Request(scope), exc)
+            if not started:
+                await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, domain_error_handler)
+    app.add_middleware(ErrorShield)

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from chatai_app.api.deps import public
 from chatai_app.migrations import is_at_head
 from chatai_app.settings import get_settings
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=[public("probes and metrics for the operator of the platform")])
 
 
 @router.get("/healthz")

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.api.deps import AssistantsManager, AssistantsReader, DbSession
 from chatai_app.services import assistants
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval
@@ -35,18 +35,20 @@ class QAIn(BaseModel):
 
 
 @router.post("", status_code=201)
-async def create_assistant(body: AssistantIn, context: CurrentContext, session: DbSession) -> assistants.AssistantOut:
+async def create_assistant(
+    body: AssistantIn, context: AssistantsManager, session: DbSession
+) -> assistants.AssistantOut:
     return await assistants.create_assistant(session=session, tenant_id=context.tenant_id, **body.model_dump())
 
 
 @router.get("")
-async def list_assistants(context: CurrentContext, session: DbSession) -> list[assistants.AssistantOut]:
+async def list_assistants(context: AssistantsReader, session: DbSession) -> list[assistants.AssistantOut]:
     return await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
 
 
 @router.put("/{assistant_id}/embedding-model", status_code=202)
 async def change_embedding_model(
-    assistant_id: uuid.UUID, body: EmbeddingModelIn, context: CurrentContext, session: DbSession
+    assistant_id: uuid.UUID, body: EmbeddingModelIn, context: AssistantsManager, session: DbSession
 ) -> dict[str, int]:
     """Switch the model; every document and Q&A pair is re-embedded (documents through the job queue)."""
     queued = await documents.change_embedding_model(
@@ -62,7 +64,7 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
 
 @router.post("/{assistant_id}/documents", status_code=201)
 async def upload_document(
-    assistant_id: uuid.UUID, context: CurrentContext, session: DbSession, file: UploadFile = File(...)
+    assistant_id: uuid.UUID, context: AssistantsManager, session: DbSession, file: UploadFile = File(...)
 ) -> documents.DocumentOut:
     limit = get_settings().max_upload_bytes
     data = await _read_limited(file, limit)
@@ -78,21 +80,21 @@ async def upload_document(
 
 @router.get("/{assistant_id}/documents")
 async def list_documents(
-    assistant_id: uuid.UUID, context: CurrentContext, session: DbSession
+    assistant_id: uuid.UUID, context: AssistantsReader, session: DbSession
 ) -> list[documents.DocumentOut]:
     return await documents.list_documents(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
 
 
 @router.post("/{assistant_id}/documents/{document_id}/reindex", status_code=202)
 async def reindex_document(
-    assistant_id: uuid.UUID, document_id: uuid.UUID, context: CurrentContext, session: DbSession
+    assistant_id: uuid.UUID, document_id: uuid.UUID, context: AssistantsManager, session: DbSession
 ) -> documents.DocumentOut:
     return await documents.reindex_document(session=session, tenant_id=context.tenant_id, document_id=document_id)
 
 
 @router.delete("/{assistant_id}/documents/{document_id}", status_code=204)
 async def delete_document(
-    assistant_id: uuid.UUID, document_id: uuid.UUID, context: CurrentContext, session: DbSession
+    assistant_id: uuid.UUID, document_id: uuid.UUID, context: AssistantsManager, session: DbSession
 ) -> None:
     await documents.delete_document(session=session, tenant_id=context.tenant_id, document_id=document_id)
 
@@ -100,7 +102,7 @@ async def delete_document(
 @router.get("/{assistant_id}/search")
 async def search(
     assistant_id: uuid.UUID,
-    context: CurrentContext,
+    context: AssistantsReader,
     session: DbSession,
     q: str = Query(min_length=1, max_length=2000),
     k: int = Query(default=5, ge=1, le=50),
@@ -113,12 +115,12 @@ async def search(
 
 
 @router.get("/{assistant_id}/qa")
-async def list_qa(assistant_id: uuid.UUID, context: CurrentContext, session: DbSession) -> list[qa.QAOut]:
+async def list_qa(assistant_id: uuid.UUID, context: AssistantsReader, session: DbSession) -> list[qa.QAOut]:
     return await qa.list_qa(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
 
 
 @router.post("/{assistant_id}/qa", status_code=201)
-async def create_qa(assistant_id: uuid.UUID, body: QAIn, context: CurrentContext, session: DbSession) -> qa.QAOut:
+async def create_qa(assistant_id: uuid.UUID, body: QAIn, context: AssistantsManager, session: DbSession) -> qa.QAOut:
     return await qa.create_qa(
         session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, **body.model_dump()
     )
@@ -126,19 +128,19 @@ async def create_qa(assistant_id: uuid.UUID, body: QAIn, context: CurrentContext
 
 @router.put("/{assistant_id}/qa/{qa_id}")
 async def update_qa(
-    assistant_id: uuid.UUID, qa_id: uuid.UUID, body: QAIn, context: CurrentContext, session: DbSession
+    assistant_id: uuid.UUID, qa_id: uuid.UUID, body: QAIn, context: AssistantsManager, session: DbSession
 ) -> qa.QAOut:
     return await qa.update_qa(session=session, tenant_id=context.tenant_id, qa_id=qa_id, **body.model_dump())
 
 
 @router.delete("/{assistant_id}/qa/{qa_id}", status_code=204)
-async def delete_qa(assistant_id: uuid.UUID, qa_id: uuid.UUID, context: CurrentContext, session: DbSession) -> None:
+async def delete_qa(assistant_id: uuid.UUID, qa_id: uuid.UUID, context: AssistantsManager, session: DbSession) -> None:
     await qa.delete_qa(session=session, tenant_id=context.tenant_id, qa_id=qa_id)
 
 
 @router.post("/{assistant_id}/qa/import")
 async def import_qa(
-    assistant_id: uuid.UUID, context: CurrentContext, session: DbSession, file: UploadFile = File(...)
+    assistant_id: uuid.UUID, context: AssistantsManager, session: DbSession, file: UploadFile = File(...)
 ) -> qa.ImportReport:
     data = await _read_limited(file, 2 * 2**20)
     if len(data) > 2 * 2**20:

@@ -7,10 +7,8 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.api.deps import DbSession, KeysOwner, PlatformAdmin
 from chatai_app.services import provider_keys
-from chatai_app.services.accounts import AuthContext
-from chatai_app.services.errors import PermissionDenied
 
 router = APIRouter(prefix="/api/v1", tags=["provider keys"])
 
@@ -22,39 +20,26 @@ class KeyIn(BaseModel):
     requests_per_minute: int | None = None
 
 
-def _owner(context: AuthContext) -> uuid.UUID:
-    if context.role != "owner":
-        raise PermissionDenied("Only the workspace owner manages its provider keys")
-    return context.tenant_id
-
-
-def _admin(context: AuthContext) -> None:
-    if not context.is_admin:
-        raise PermissionDenied("Only platform admins manage the platform key pool")
-
-
 @router.post("/provider-keys", status_code=201)
-async def add_tenant_key(body: KeyIn, context: CurrentContext, session: DbSession) -> provider_keys.ProviderKeyOut:
-    return await provider_keys.add_key(session=session, tenant_id=_owner(context), **body.model_dump())
+async def add_tenant_key(body: KeyIn, context: KeysOwner, session: DbSession) -> provider_keys.ProviderKeyOut:
+    return await provider_keys.add_key(session=session, tenant_id=context.tenant_id, **body.model_dump())
 
 
 @router.get("/provider-keys")
-async def list_tenant_keys(context: CurrentContext, session: DbSession) -> list[provider_keys.ProviderKeyOut]:
-    return await provider_keys.list_keys(session=session, tenant_id=_owner(context))
+async def list_tenant_keys(context: KeysOwner, session: DbSession) -> list[provider_keys.ProviderKeyOut]:
+    return await provider_keys.list_keys(session=session, tenant_id=context.tenant_id)
 
 
 @router.delete("/provider-keys/{key_id}", status_code=204)
-async def delete_tenant_key(key_id: uuid.UUID, context: CurrentContext, session: DbSession) -> None:
-    await provider_keys.delete_key(session=session, tenant_id=_owner(context), key_id=key_id)
+async def delete_tenant_key(key_id: uuid.UUID, context: KeysOwner, session: DbSession) -> None:
+    await provider_keys.delete_key(session=session, tenant_id=context.tenant_id, key_id=key_id)
 
 
 @router.post("/admin/provider-keys", status_code=201)
-async def add_platform_key(body: KeyIn, context: CurrentContext, session: DbSession) -> provider_keys.ProviderKeyOut:
-    _admin(context)
+async def add_platform_key(body: KeyIn, context: PlatformAdmin, session: DbSession) -> provider_keys.ProviderKeyOut:
     return await provider_keys.add_key(session=session, tenant_id=None, **body.model_dump())
 
 
 @router.get("/admin/provider-keys")
-async def list_platform_keys(context: CurrentContext, session: DbSession) -> list[provider_keys.ProviderKeyOut]:
-    _admin(context)
+async def list_platform_keys(context: PlatformAdmin, session: DbSession) -> list[provider_keys.ProviderKeyOut]:
     return await provider_keys.list_keys(session=session, tenant_id=None)

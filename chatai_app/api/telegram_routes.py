@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from chatai_app.api.deps import CurrentContext, DbSession
+from chatai_app.api.deps import AssistantsManager, DbSession, public
 from chatai_app.services import telegram
 
 router = APIRouter(tags=["telegram"])
@@ -31,7 +31,11 @@ class EnabledIn(BaseModel):
     enabled: bool
 
 
-@router.post("/telegram/webhook/{bot_id}", include_in_schema=False)
+@router.post(
+    "/telegram/webhook/{bot_id}",
+    include_in_schema=False,
+    dependencies=[public("Telegram calls it; the secret is checked")],
+)
 async def webhook(
     bot_id: uuid.UUID,
     request: Request,
@@ -54,17 +58,17 @@ async def webhook(
 
 
 @router.post("/api/v1/bots", status_code=201)
-async def connect_bot(body: BotIn, context: CurrentContext) -> telegram.BotOut:
+async def connect_bot(body: BotIn, context: AssistantsManager) -> telegram.BotOut:
     return await telegram.connect_bot(
         tenant_id=context.tenant_id, assistant_id=body.assistant_id, token=body.token, mode=body.mode
     )
 
 
 @router.get("/api/v1/bots")
-async def list_bots(context: CurrentContext, session: DbSession) -> list[telegram.BotOut]:
+async def list_bots(context: AssistantsManager, session: DbSession) -> list[telegram.BotOut]:
     return await telegram.list_bots(session=session, tenant_id=context.tenant_id)
 
 
 @router.put("/api/v1/bots/{bot_id}/enabled")
-async def enable_bot(bot_id: uuid.UUID, body: EnabledIn, context: CurrentContext) -> telegram.BotOut:
+async def enable_bot(bot_id: uuid.UUID, body: EnabledIn, context: AssistantsManager) -> telegram.BotOut:
     return await telegram.set_enabled(tenant_id=context.tenant_id, bot_id=bot_id, enabled=body.enabled)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatai_app.api.chat_routes import sse, stream_turn
+from chatai_app.api.deps import public
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, Dialog
 from chatai_app.services import conversation, inbox, widget
@@ -32,7 +33,7 @@ from chatai_app.services.events import get_event_hub
 from chatai_app.services.prompting import question_language
 from chatai_app.settings import get_settings
 
-router = APIRouter(tags=["widget"])
+router = APIRouter(tags=["widget"], dependencies=[public("the website widget: signed visitor tokens, rate limits")])
 PREFIX = "/api/widget/v1/"
 LOADER = Path(__file__).resolve().parents[1] / "static" / "widget.js"
 KEEPALIVE_S = 15.0

@@ -19,6 +19,7 @@ class PlatformRole(StrEnum):
 
 class TenantRole(StrEnum):
     owner = "owner"
+    admin = "admin"
     operator = "operator"
 
 

@@ -75,9 +75,13 @@ async def resolve_session(*, session: AsyncSession, token: str, kind: str = "web
     return await load_context(session=session, user_id=row.user_id, tenant_id=row.tenant_id)
 
 
-async def session_is_live(*, session: AsyncSession, session_id: uuid.UUID) -> bool:
-    row = await session.get(AuthSession, session_id)
-    return row is not None and _is_live(row)
+async def context_for_access(*, session: AsyncSession, claims: AccessClaims) -> AuthContext:
+    """The context behind an access token: its session must be live and belong to the token's user and tenant
+    (a token signed for someone else's id over one's own session is refused)."""
+    row = await session.get(AuthSession, claims.session_id)
+    if row is None or not _is_live(row) or (row.user_id, row.tenant_id) != (claims.user_id, claims.tenant_id):
+        raise AuthenticationRequired("This login was signed out")
+    return await load_context(session=session, user_id=row.user_id, tenant_id=row.tenant_id)
 
 
 async def revoke_session(*, session: AsyncSession, token: str, kind: str) -> None:

@@ -21,12 +21,13 @@ from sqlmodel import select
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, DialogStatus
 from chatai_app.models._base import utcnow
-from chatai_app.services import billing, events, handoff, plans, presence, provider_keys
+from chatai_app.services import billing, capacity, events, handoff, plans, presence, provider_keys
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import retrieval
 from chatai_app.services.llm import Completion, LLMProvider, LLMUnavailable, Prompt, provider_for
 from chatai_app.services.prompting import build_prompt, question_language
+from chatai_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000
@@ -359,9 +360,15 @@ async def handle_incoming(
 ) -> TurnResult:
     """`resume_unanswered`: a redelivered message whose first handler died before answering is answered now.
     Only for channels that never deliver one message twice at the same time (Telegram: one fleet holds a bot)."""
-    started = time.perf_counter()
-    sink = sink or StreamSink()
     text = _validate(incoming)
+    # Queue consumers (Telegram) wait for a slot; callers waiting on an HTTP response get 503 after a while.
+    wait_s = None if incoming.channel == "telegram" else get_settings().turn_queue_wait_s
+    async with capacity.turn_slot(wait_s=wait_s):
+        return await _turn(incoming, text, sink or StreamSink(), resume_unanswered)
+
+
+async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool) -> TurnResult:
+    started = time.perf_counter()
     stored = await _store_incoming(incoming, text)
     result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
     if stored.duplicate:

@@ -55,3 +55,13 @@ class RateLimited(DomainError):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__(f"Too many attempts, try again in {retry_after_s} s")
         self.retry_after_s = retry_after_s
+
+
+class ServiceBusy(DomainError):
+    """Every slot is taken for longer than a caller should wait; try again shortly (HTTP 503 + Retry-After)."""
+
+    code = "busy"
+
+    def __init__(self, retry_after_s: int = 2, message: str = "") -> None:
+        super().__init__(message or f"The service is busy; please try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s

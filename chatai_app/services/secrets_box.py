@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from chatai_app.settings import get_settings
+from chatai_app.settings import KNOWN_PUBLIC_SECRET, get_settings
 
 
 @lru_cache
@@ -21,10 +21,14 @@ def encrypt(plain: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    try:
-        return _fernet(get_settings().secret_key).decrypt(token.encode()).decode()
-    except InvalidToken as exc:
-        raise ValueError("the secret cannot be decrypted: was SECRET_KEY changed?") from exc
+    """Secrets stored by releases that signed with the old public default stay readable (re-encrypted with
+    the install's own key when next saved); nothing new is ever encrypted with it."""
+    for secret_key in (get_settings().secret_key, KNOWN_PUBLIC_SECRET):
+        try:
+            return _fernet(secret_key).decrypt(token.encode()).decode()
+        except InvalidToken:
+            continue
+    raise ValueError("the secret cannot be decrypted: was SECRET_KEY changed?")
 
 
 def hint(secret: str) -> str:

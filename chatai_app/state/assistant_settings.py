@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from chatai_app.services import assistants, handoff, widget
 from chatai_app.services.errors import DomainError, ValidationFailed
+from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
 from chatai_app.state.routing import id_after
-from chatai_app.state.session import SessionState, assistant_in_route
+from chatai_app.state.session import SessionState, assistant_in_route, signed_in
 
 TEXT_FIELDS = ("name", "system_prompt", "tone", "language", "provider", "model", "greeting")
 
@@ -51,6 +54,7 @@ def _integers(form: dict[str, str], *keys: str) -> dict[str, object]:
 
 
 class AssistantSettingsState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.assistants_manage
     values: dict[str, str] = {}
     knowledge_enabled: bool = True
     citations_enabled: bool = True
@@ -120,7 +124,7 @@ class AssistantSettingsState(rx.State):
         form["citations_enabled"] = "on" if self.citations_enabled else ""
         self.errors = {}
         try:
-            context = await session_state.require_context()
+            _, context = await signed_in(self)
             await assistants.apply_settings(
                 tenant_id=context.tenant_id,
                 assistant_id=id_after(self.router.url.path, "assistants"),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from chatai_app.db import session_scope
 from chatai_app.services import assistants
 from chatai_app.services.errors import DomainError, ValidationFailed
+from chatai_app.services.permissions import Permission
 from chatai_app.state.session import SessionState, signed_in
 
 
 class AssistantsState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.assistants_manage
     items: list[dict[str, str]] = []
     name_error: str = ""
 
@@ -29,7 +33,7 @@ class AssistantsState(rx.State):
         session_state = await self.get_state(SessionState)
         self.name_error = ""
         try:
-            context = await session_state.require_context()
+            _, context = await signed_in(self)
             async with session_scope() as session:
                 created = await assistants.create_assistant(
                     session=session, tenant_id=context.tenant_id, name=form.get("name", "")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time
+from typing import ClassVar
 
 import reflex as rx
 
 from chatai_app.db import session_scope
 from chatai_app.services import accounts, billing, billing_reports, payments, plans, promo, settings_store
 from chatai_app.services.errors import DomainError, ValidationFailed
+from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
 from chatai_app.state.session import signed_in
 
@@ -34,6 +36,7 @@ def _whole_units(value: str) -> int | None:
 
 
 class BillingState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.billing_read
     balance: str = ""
     plan_code: str = ""
     plan_name: str = ""
@@ -100,9 +103,9 @@ class BillingState(rx.State):
 
     @rx.event
     async def redeem(self, form: dict[str, str]):
-        _, context = await signed_in(self)
         self.message = self.error = ""
         try:
+            _, context = await signed_in(self, Permission.billing_manage)
             async with session_scope() as session:
                 done = await promo.redeem(
                     session=session, tenant_id=context.tenant_id, user_id=context.user_id, code=form.get("code", "")
@@ -121,9 +124,9 @@ class BillingState(rx.State):
 
     @rx.event
     async def choose_plan(self, code: str):
-        _, context = await signed_in(self)
         self.message = self.error = ""
         try:
+            _, context = await signed_in(self, Permission.billing_manage)
             async with session_scope() as session:
                 await billing.change_plan(session=session, tenant_id=context.tenant_id, plan_code=code,
                                           actor=context.user_id)  # fmt: skip
@@ -135,10 +138,10 @@ class BillingState(rx.State):
 
     @rx.event
     async def top_up(self, form: dict[str, str]):
-        _, context = await signed_in(self)
         self.message = self.error = ""
         amount = _whole_units(form.get("amount", ""))
         try:
+            _, context = await signed_in(self, Permission.billing_manage)
             payment = await payments.start_topup(
                 provider=payments.configured_provider(), tenant_id=context.tenant_id, user_id=context.user_id,
                 amount_minor=amount or 0, return_url=f"{get_settings().base_url.rstrip('/')}/billing",
@@ -173,6 +176,7 @@ def _notice_text(notice: billing_reports.Notice) -> str:
 
 
 class AdminBillingState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.platform_admin
     pricing: str = ""
     codes: list[dict[str, str]] = []
     message: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import reflex as rx
 
@@ -13,6 +14,7 @@ from chatai_app.services import assistants, dialogs
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError
 from chatai_app.services.events import get_event_hub
+from chatai_app.services.permissions import Permission
 from chatai_app.state.session import SessionState, context_of, signed_in
 
 LIVE_FOR_S = 30 * 60
@@ -60,6 +62,7 @@ async def _fetch(
 
 
 class DialogsState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.dialogs
     channel: str = "all"
     status: str = "all"
     assistant: str = "all"
@@ -130,7 +133,7 @@ class DialogsState(rx.State):
             self.live = True
             token = (await self.get_state(SessionState)).session_token
         try:
-            context = await context_of(token)
+            context = await context_of(token, self.required_permission)
             tenant = str(context.tenant_id)
             async with get_event_hub().listen() as queue:
                 deadline = asyncio.get_running_loop().time() + LIVE_FOR_S

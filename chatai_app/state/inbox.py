@@ -9,6 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 import reflex as rx
 
@@ -18,6 +19,7 @@ from chatai_app.services import dialogs, inbox, presence
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.events import get_event_hub
+from chatai_app.services.permissions import Permission
 from chatai_app.state.dialogs import source_labels
 from chatai_app.state.session import SessionState, context_of, signed_in
 
@@ -76,6 +78,7 @@ async def _snapshot(context: AuthContext, view: str, selected: str) -> _Snapshot
 
 
 class InboxState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.dialogs
     view: str = "queue"
     items: list[dict[str, str]] = []
     queue_count: int = 0
@@ -272,7 +275,7 @@ class InboxState(rx.State):
             self.live = True
             token = (await self.get_state(SessionState)).session_token
         try:
-            context = await context_of(token)
+            context = await context_of(token, self.required_permission)
             async for update in self._follow(context):
                 yield update
         except DomainError:

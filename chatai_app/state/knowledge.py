@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
@@ -13,6 +14,7 @@ from chatai_app.services import assistants, telegram
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval
+from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
 from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState, context_of, signed_in
@@ -53,6 +55,7 @@ async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
 
 
 class KnowledgeState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.assistants_manage
     assistant_name: str = ""
     current_assistant: str = ""
     documents: list[dict[str, str]] = []
@@ -135,7 +138,7 @@ class KnowledgeState(rx.State):
         try:
             for _ in range(int(WATCH_LIMIT_S / WATCH_INTERVAL_S)):
                 await asyncio.sleep(WATCH_INTERVAL_S)
-                context = await context_of(token)  # the session is re-checked on every refresh
+                context = await context_of(token, self.required_permission)  # re-checked on every refresh
                 snapshot = await _fetch(context.tenant_id, assistant_id)
                 async with self:
                     self._apply(snapshot)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import ClassVar
 
 import reflex as rx
 
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult, handle_incoming
 from chatai_app.services.errors import DomainError
+from chatai_app.services.permissions import Permission
 from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState, assistant_in_route, context_of
 
@@ -46,6 +48,7 @@ def _source_links(result: TurnResult, assistant_id: uuid.UUID) -> list[dict[str,
 
 
 class PlaygroundState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.assistants_manage
     assistant_name: str = ""
     provider: str = ""
     messages: list[dict[str, str]] = []
@@ -85,7 +88,7 @@ class PlaygroundState(rx.State):
             token, lang = session_state.session_token, session_state.lang
             assistant_id, conversation = id_after(self.router.url.path, "assistants"), self.conversation
         try:
-            context = await context_of(token)  # re-checked for every message
+            context = await context_of(token, self.required_permission)  # re-checked for every message
             incoming = Incoming(
                 context.tenant_id, assistant_id, "playground", f"playground-{context.user_id}-{conversation}", text
             )

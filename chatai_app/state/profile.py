@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from chatai_app.db import session_scope
 from chatai_app.services import accounts
 from chatai_app.services.errors import DomainError, ValidationFailed
+from chatai_app.services.permissions import Permission
 from chatai_app.state.session import SessionState, signed_in
 
 
 class ProfileState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.profile
     full_name: str = ""
     locale: str = "en"
     field_errors: dict[str, str] = {}
@@ -34,7 +38,7 @@ class ProfileState(rx.State):
         session_state = await self.get_state(SessionState)
         self.field_errors = {}
         try:
-            context = await session_state.require_context()
+            _, context = await signed_in(self)
             async with session_scope() as session:
                 await accounts.update_profile(
                     session=session,
@@ -56,7 +60,7 @@ class ProfileState(rx.State):
         session_state = await self.get_state(SessionState)
         self.field_errors = {}
         try:
-            context = await session_state.require_context()
+            _, context = await signed_in(self)
             async with session_scope() as session:
                 await accounts.change_password(
                     session=session,

@@ -9,11 +9,13 @@ import reflex as rx
 from chatai_app.db import session_scope
 from chatai_app.i18n import translate_message
 from chatai_app.models import Assistant
+from chatai_app.services import permissions
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.auth import ClientInfo
 from chatai_app.services.auth_sessions import resolve_session, revoke_session
 from chatai_app.services.errors import AuthenticationRequired, DomainError, PermissionDenied, ValidationFailed
+from chatai_app.services.permissions import Permission
 from chatai_app.state.routing import id_after
 
 SESSION_COOKIE_MAX_AGE = 30 * 24 * 3600
@@ -111,16 +113,33 @@ class SessionState(rx.State):
             self.lang = lang
 
 
-async def context_of(token: str) -> AuthContext:
-    """The signed-in user and tenant behind a web session token (background tasks read the token, then this)."""
+async def context_of(token: str, permission: Permission | None = None) -> AuthContext:
+    """The signed-in user and tenant behind a web session token (background tasks read the token, then this),
+    refused unless the role grants `permission`."""
     async with session_scope() as session:
-        return await resolve_session(session=session, token=token, kind="web")
+        context = await resolve_session(session=session, token=token, kind="web")
+    if permission is not None:
+        permissions.require(context, permission)
+    return context
 
 
-async def signed_in(state: rx.State) -> tuple[SessionState, AuthContext]:
-    """The caller's SessionState and its freshly re-checked context (raises DomainError if signed out)."""
+def rule_of(state: rx.State | type[rx.State]) -> Permission:
+    """The role rule a console state declares (`required_permission`); a state without one is refused."""
+    rule = getattr(state, "required_permission", None)
+    if not isinstance(rule, Permission):
+        raise PermissionDenied(f"{getattr(state, '__name__', type(state).__name__)} declares no role rule")
+    return rule
+
+
+async def signed_in(state: rx.State, also: Permission | None = None) -> tuple[SessionState, AuthContext]:
+    """The caller's SessionState and its freshly re-checked context, allowed by the state's role rule and, for
+    stricter handlers, by `also` (raises DomainError if signed out or not allowed)."""
     session_state = await state.get_state(SessionState)
-    return session_state, await session_state.require_context()
+    context = await session_state.require_context()
+    permissions.require(context, rule_of(state))
+    if also is not None:
+        permissions.require(context, also)
+    return session_state, context
 
 
 async def assistant_in_route(state: rx.State) -> Assistant:

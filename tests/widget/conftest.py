@@ -20,7 +20,7 @@ def api_server(database_url: str) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "chatai_app.api.app:build_api",
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "chatai_app.api.app:build_server",
          "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning"],
         env=env,
     )  # fmt: skip
