@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = 5.0  # a checkout that waits longer answers 503, never a 30 s hang
     max_concurrent_turns: int = 8  # conversation turns running at once per process; the rest queue
     turn_queue_wait_s: float = 20.0  # how long an HTTP caller queues for a turn before 503 + Retry-After
+    widget_visitors_per_ip_per_minute: int = 10  # new visitor tokens
+    widget_messages_per_visitor_per_minute: int = 10
+    widget_messages_per_ip_per_minute: int = 30
+    widget_messages_per_assistant_per_minute: int = 600
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
     auth_rate_limit_per_minute: int = 10

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from chatai_app.api.deps import AssistantsManager, AssistantsReader, CurrentContext, DbSession, DialogsUser
+from chatai_app.api.errors import request_id_of
 from chatai_app.services import assistants, conversation, dialogs, handoff, inbox
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult
+from chatai_app.services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 
@@ -78,17 +83,24 @@ def sse(event: str, data: object) -> bytes:
 
 @router.post("/assistants/{assistant_id}/chat")
 async def chat(
-    assistant_id: uuid.UUID, body: ChatIn, context: AssistantsManager, stream: bool = Query(default=False)
+    assistant_id: uuid.UUID,
+    body: ChatIn,
+    context: AssistantsManager,
+    request: Request,
+    stream: bool = Query(default=False),
 ) -> Any:
     """Send the end user's message; the reply comes back whole, or streamed as `delta` events then `done`."""
     incoming = _incoming(context, assistant_id, body)
     if not stream:
         return asdict(await conversation.handle_incoming(incoming))
-    return stream_turn(incoming, asdict)
+    return stream_turn(incoming, asdict, request_id=request_id_of(request))
 
 
 def stream_turn(
-    incoming: Incoming, summary: Callable[[TurnResult], object], headers: dict[str, str] | None = None
+    incoming: Incoming,
+    summary: Callable[[TurnResult], object],
+    headers: dict[str, str] | None = None,
+    request_id: str = "-",
 ) -> StreamingResponse:
     """The engine's turn as server-sent events: `delta` (and `reset` before a retry) while the reply is
     generated, then `done` with `summary(turn)`, or `error`. Bad input is refused before the stream starts."""
@@ -101,8 +113,11 @@ def stream_turn(
             yield chunk
         try:
             yield sse("done", summary(task.result()))
-        except Exception as exc:
-            yield sse("error", {"message": str(exc)})
+        except DomainError as exc:
+            yield sse("error", {"error": exc.code, "message": exc.message})
+        except Exception:  # never internals to the client: the log has them, under the request id
+            log.exception("turn failed (request %s)", request_id)
+            yield sse("error", {"error": "internal", "message": f"Something went wrong (request id {request_id})"})
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 

@@ -21,6 +21,7 @@ from chatai_app.services.payments import PaymentsNotConfigured, PaymentWebhookRe
 from chatai_app.services.plans import PlanLimitReached
 from chatai_app.services.promo import PromoRejected
 from chatai_app.services.telegram import TelegramError, WebhookRejected
+from chatai_app.services.widget import SpendCapReached
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.RateLimited: 429,
     errors.ServiceBusy: 503,
+    SpendCapReached: 429,
     InsufficientFunds: 402,
     PlanLimitReached: 402,
     PromoRejected: 422,

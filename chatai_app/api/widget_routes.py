@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatai_app.api.chat_routes import sse, stream_turn
 from chatai_app.api.deps import public
+from chatai_app.api.errors import request_id_of
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, Dialog
 from chatai_app.services import conversation, inbox, widget
@@ -103,7 +104,7 @@ class OriginGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        origin = headers.get("origin")
+        origin = effective_origin(headers)
         assistant_id = scope["path"][len(PREFIX) :].split("/", 1)[0]
         allowed = await self._allowed_origins(assistant_id)
         if allowed is not None and not widget.origin_allowed(allowed, origin, get_settings().base_url):
@@ -121,6 +122,15 @@ class OriginGuard:
             await send(message)
 
         await self.app(scope, receive, with_cors)
+
+
+def effective_origin(headers: Any) -> str | None:
+    """The calling site: the Origin header, or our own origin for same-origin calls that carry none
+    (a browser's same-origin GET; it says so in Sec-Fetch-Site)."""
+    origin = headers.get("origin")
+    if not origin and headers.get("sec-fetch-site") == "same-origin":
+        return get_settings().base_url
+    return origin
 
 
 def _cors(origin: str, preflight: bool = False) -> list[tuple[bytes, bytes]]:
@@ -141,11 +151,18 @@ async def _respond(send: Send, status: int, body: bytes, origin: str | None, pre
 VisitorToken = Annotated[str | None, Header(alias="X-Visitor-Token")]
 
 
-async def _visitor(assistant_id: uuid.UUID, token: str | None) -> tuple[Assistant, str]:
+async def _visitor(request: Request, assistant_id: uuid.UUID, token: str | None) -> tuple[Assistant, str]:
     async with session_scope() as session:
         assistant = await widget.load_assistant(session=session, assistant_id=assistant_id)
-    visitor = widget.visitor_id_from(secret_key=get_settings().secret_key, assistant_id=assistant_id, token=token)
+    visitor = widget.visitor_id_from(
+        secret_key=get_settings().secret_key, assistant_id=assistant_id, token=token,
+        origin=effective_origin(request.headers),
+    )  # fmt: skip
     return assistant, visitor
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
 
 
 @router.get(PREFIX + "{assistant_id}/config")
@@ -156,10 +173,15 @@ async def config(assistant_id: uuid.UUID) -> dict[str, Any]:
 
 
 @router.post(PREFIX + "{assistant_id}/visitor", status_code=201)
-async def new_visitor(assistant_id: uuid.UUID) -> dict[str, str]:
+async def new_visitor(assistant_id: uuid.UUID, request: Request) -> dict[str, str]:
+    """A visitor token for the calling site (allowed sites only; the token works from that site only)."""
     async with session_scope() as session:
         await widget.load_assistant(session=session, assistant_id=assistant_id)
-    return {"token": widget.issue_visitor_token(secret_key=get_settings().secret_key, assistant_id=assistant_id)}
+    await widget.throttle(action="visitor", ip=_ip(request), assistant_id=assistant_id)
+    token = widget.issue_visitor_token(
+        secret_key=get_settings().secret_key, assistant_id=assistant_id, origin=effective_origin(request.headers)
+    )
+    return {"token": token}
 
 
 async def _view(assistant: Assistant, visitor: str, after: int) -> dict[str, Any]:
@@ -169,8 +191,10 @@ async def _view(assistant: Assistant, visitor: str, after: int) -> dict[str, Any
 
 
 @router.get(PREFIX + "{assistant_id}/messages")
-async def messages(assistant_id: uuid.UUID, token: VisitorToken = None, after: int = Query(0, ge=0)) -> dict[str, Any]:
-    assistant, visitor = await _visitor(assistant_id, token)
+async def messages(
+    assistant_id: uuid.UUID, request: Request, token: VisitorToken = None, after: int = Query(0, ge=0)
+) -> dict[str, Any]:
+    assistant, visitor = await _visitor(request, assistant_id, token)
     return await _view(assistant, visitor, after)
 
 
@@ -181,9 +205,15 @@ class SendIn(BaseModel):
 
 
 @router.post(PREFIX + "{assistant_id}/messages")
-async def send_message(assistant_id: uuid.UUID, body: SendIn, token: VisitorToken = None) -> StreamingResponse:
-    """The visitor's message; the reply streams back as `delta` events, then `done` with the stored turn."""
-    assistant, visitor = await _visitor(assistant_id, token)
+async def send_message(
+    assistant_id: uuid.UUID, body: SendIn, request: Request, token: VisitorToken = None
+) -> StreamingResponse:
+    """The visitor's message; the reply streams back as `delta` events, then `done` with the stored turn.
+    Rate-limited per visitor, IP and assistant; refused once the widget's daily spend cap is reached."""
+    assistant, visitor = await _visitor(request, assistant_id, token)
+    await widget.throttle(action="message", ip=_ip(request), assistant_id=assistant.id, visitor_id=visitor)
+    async with session_scope() as session:
+        await widget.ensure_within_spend_cap(session=session, assistant=assistant)
     incoming = Incoming(
         assistant.tenant_id, assistant.id, widget.CHANNEL, widget.chat_id(visitor), body.text,
         channel_message_id=f"w:{body.message_id}" if body.message_id else None, end_user_name=body.name,
@@ -192,6 +222,7 @@ async def send_message(assistant_id: uuid.UUID, body: SendIn, token: VisitorToke
         incoming,
         lambda turn: {"outcome": turn.outcome, "dialog_id": str(turn.dialog_id)},
         headers={"Cache-Control": "no-store"},
+        request_id=request_id_of(request),
     )
 
 
@@ -201,9 +232,10 @@ def _language(assistant: Assistant, hint: str) -> str:
 
 @router.post(PREFIX + "{assistant_id}/handoff")
 async def ask_for_human(
-    assistant_id: uuid.UUID, token: VisitorToken = None, language: str = Query("auto", max_length=5)
+    assistant_id: uuid.UUID, request: Request, token: VisitorToken = None, language: str = Query("auto", max_length=5)
 ) -> dict[str, Any]:
-    assistant, visitor = await _visitor(assistant_id, token)
+    assistant, visitor = await _visitor(request, assistant_id, token)
+    await widget.throttle(action="message", ip=_ip(request), assistant_id=assistant.id, visitor_id=visitor)
     await conversation.request_human(
         tenant_id=assistant.tenant_id, assistant_id=assistant.id, channel=widget.CHANNEL,
         external_chat_id=widget.chat_id(visitor), language=_language(assistant, language),
@@ -217,15 +249,18 @@ class ContactIn(BaseModel):
 
 
 @router.post(PREFIX + "{assistant_id}/contact")
-async def leave_contact(assistant_id: uuid.UUID, body: ContactIn, token: VisitorToken = None) -> dict[str, Any]:
-    assistant, visitor = await _visitor(assistant_id, token)
+async def leave_contact(
+    assistant_id: uuid.UUID, body: ContactIn, request: Request, token: VisitorToken = None
+) -> dict[str, Any]:
+    assistant, visitor = await _visitor(request, assistant_id, token)
+    await widget.throttle(action="message", ip=_ip(request), assistant_id=assistant.id, visitor_id=visitor)
     await widget.leave_contact(assistant=assistant, visitor_id=visitor, name=body.name, contact=body.contact)
     return await _view(assistant, visitor, 0)
 
 
 @router.post(PREFIX + "{assistant_id}/typing", status_code=204)
-async def visitor_typing(assistant_id: uuid.UUID, token: VisitorToken = None) -> Response:
-    assistant, visitor = await _visitor(assistant_id, token)
+async def visitor_typing(assistant_id: uuid.UUID, request: Request, token: VisitorToken = None) -> Response:
+    assistant, visitor = await _visitor(request, assistant_id, token)
     async with session_scope() as session:
         dialog = await widget.find_dialog(session=session, assistant=assistant, visitor_id=visitor)
     if dialog is not None:
@@ -233,15 +268,33 @@ async def visitor_typing(assistant_id: uuid.UUID, token: VisitorToken = None) ->
     return Response(status_code=204)
 
 
+DOWNLOAD_TYPES = {"application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
 @router.get(PREFIX + "{assistant_id}/documents/{document_id}")
-async def source_document(assistant_id: uuid.UUID, document_id: uuid.UUID) -> Response:
+async def source_document(
+    assistant_id: uuid.UUID,
+    document_id: uuid.UUID,
+    expires: int = Query(ge=0),
+    signature: str = Query(max_length=64),
+) -> Response:
+    """A source file, when its assistant shares them: through a signed link that expires, always as a
+    download (never rendered on our origin), text as text/plain, in a sandbox."""
+    widget.check_source_link(assistant_id, document_id, expires, signature)
     async with session_scope() as session:
         assistant = await widget.load_assistant(session=session, assistant_id=assistant_id)
         name, mime, content = await widget.source_document(
             session=session, assistant=assistant, document_id=document_id
         )
-    safe = name.encode("ascii", "replace").decode().replace('"', "")
-    return Response(content, media_type=mime, headers={"Content-Disposition": f'inline; filename="{safe}"'})
+    safe = name.encode("ascii", "replace").decode().replace('"', "").replace("\\", "")
+    headers = {
+        "Content-Disposition": f'attachment; filename="{safe}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "Cache-Control": "private, no-store",
+    }
+    media_type = mime if mime in DOWNLOAD_TYPES else "text/plain; charset=utf-8"
+    return Response(content, media_type=media_type, headers=headers)
 
 
 @router.get(PREFIX + "{assistant_id}/events")
@@ -253,7 +306,7 @@ async def visitor_events(
 ) -> StreamingResponse:
     """Server-sent events for one visitor's dialog: new messages, status and queue place, operator typing.
     One bus subscription per process serves every connection; an idle connection costs a queue and a task."""
-    assistant, visitor = await _visitor(assistant_id, token)
+    assistant, visitor = await _visitor(request, assistant_id, token)
     async with session_scope() as session:
         dialog = await widget.find_dialog(session=session, assistant=assistant, visitor_id=visitor)
     if dialog is None:

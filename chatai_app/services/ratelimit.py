@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from chatai_app.db import session_scope
 from chatai_app.models import RateLimitBucket
 from chatai_app.services.errors import RateLimited
+from chatai_app.settings import get_settings
 
 
 class RateLimiter(Protocol):
@@ -94,6 +96,19 @@ class RedisRateLimiter:
 
 def build_rate_limiter(redis_url: str | None) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else PostgresRateLimiter()
+
+
+@lru_cache
+def default_limiter() -> RateLimiter:
+    """The process's limiter: Redis when REDIS_URL is set, else PostgreSQL."""
+    return build_rate_limiter(get_settings().redis_url)
+
+
+async def enforce_each(limiter: RateLimiter, limits: dict[str, int], *, window_s: int = 60) -> None:
+    """Like `enforce`, with a limit per key."""
+    waits = [await limiter.hit(key, limit=limit, window_s=window_s) for key, limit in limits.items() if limit > 0]
+    if worst := max(waits, default=0):
+        raise RateLimited(worst)
 
 
 async def enforce(limiter: RateLimiter, keys: list[str], *, limit: int, window_s: int = 60) -> None:

@@ -10,17 +10,21 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import Assistant, Dialog, DialogMessage, Document, DocumentFile
-from chatai_app.services import handoff, presence
-from chatai_app.services.errors import AuthenticationRequired, NotFound, PermissionDenied
+from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, Document, DocumentFile
+from chatai_app.services import handoff, presence, ratelimit
+from chatai_app.services.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
+from chatai_app.settings import get_settings
 
 CHANNEL = "widget"
 VISIBLE_ROLES = ("user", "assistant", "operator", "system")
@@ -33,8 +37,11 @@ DEFAULTS: dict[str, Any] = {
     "greeting": "",
     "allowed_origins": [],  # empty: any site may embed the widget
     "handoff_button": True,
-    "link_sources": True,
+    "link_sources": True,  # sources are named and their cited passage shown
+    "share_source_files": False,  # visitors may download the source files (signed links that expire)
+    "daily_spend_cap_minor": 0,  # the most the widget may spend per day (0: no cap)
 }
+SOURCE_LINK_TTL_S = 3600
 ORIGIN = re.compile(r"^https?://(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -70,6 +77,8 @@ def validate_settings(value: object) -> str | None:
         ),
         "handoff_button": lambda v: isinstance(v, bool),
         "link_sources": lambda v: isinstance(v, bool),
+        "share_source_files": lambda v: isinstance(v, bool),
+        "daily_spend_cap_minor": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**9,
     }
     bad = sorted(k for k, v in value.items() if k not in checks or not checks[k](v))
     if not bad:
@@ -80,9 +89,12 @@ def validate_settings(value: object) -> str | None:
 
 
 def origin_allowed(allowed: list[str], origin: str | None, own_origin: str) -> bool:
-    """No Origin header (not a browser's cross-site call), our own pages, an empty list or a listed site."""
-    if not origin or not allowed:
+    """An empty list allows any caller; otherwise our own pages or a listed site, and a call without an
+    Origin (a script, not a browser on the site) is refused."""
+    if not allowed:
         return True
+    if not origin:
+        return False
     origin = normalise_origin(origin)
     if origin == normalise_origin(own_origin):
         return True
@@ -119,22 +131,73 @@ async def public_config(*, session: AsyncSession, assistant: Assistant) -> dict[
     }
 
 
-def _signature(secret_key: str, assistant_id: uuid.UUID, visitor_id: str) -> str:
-    message = f"widget:{assistant_id}:{visitor_id}".encode()
+def _signature(secret_key: str, assistant_id: uuid.UUID, visitor_id: str, origin: str) -> str:
+    message = f"widget:{assistant_id}:{visitor_id}:{normalise_origin(origin) if origin else ''}".encode()
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def issue_visitor_token(*, secret_key: str, assistant_id: uuid.UUID) -> str:
+def issue_visitor_token(*, secret_key: str, assistant_id: uuid.UUID, origin: str | None = None) -> str:
+    """A visitor's identity, bound to the site (Origin) it was issued to: it works from that site only."""
     visitor_id = secrets.token_hex(16)
-    return f"{visitor_id}.{_signature(secret_key, assistant_id, visitor_id)}"
+    return f"{visitor_id}.{_signature(secret_key, assistant_id, visitor_id, origin or '')}"
 
 
-def visitor_id_from(*, secret_key: str, assistant_id: uuid.UUID, token: str | None) -> str:
+def visitor_id_from(*, secret_key: str, assistant_id: uuid.UUID, token: str | None, origin: str | None = None) -> str:
     visitor_id, _, signature = (token or "").partition(".")
-    expected = _signature(secret_key, assistant_id, visitor_id) if visitor_id else ""
+    expected = _signature(secret_key, assistant_id, visitor_id, origin or "") if visitor_id else ""
     if not visitor_id or not hmac.compare_digest(signature, expected):
         raise AuthenticationRequired("The visitor token is missing or invalid; start a new chat")
     return visitor_id
+
+
+async def throttle(*, action: str, ip: str, assistant_id: uuid.UUID, visitor_id: str | None = None) -> None:
+    """Rate limits of the public widget: per IP and per assistant (and per visitor for messages);
+    RateLimited (429 + Retry-After) past any of them. Counted in Redis when configured."""
+    settings = get_settings()
+    if action == "visitor":
+        limits = {f"w:visitor:ip:{ip}": settings.widget_visitors_per_ip_per_minute}
+    else:
+        limits = {
+            f"w:msg:visitor:{visitor_id}": settings.widget_messages_per_visitor_per_minute,
+            f"w:msg:ip:{ip}": settings.widget_messages_per_ip_per_minute,
+            f"w:msg:assistant:{assistant_id}": settings.widget_messages_per_assistant_per_minute,
+        }
+    await ratelimit.enforce_each(ratelimit.default_limiter(), limits)
+
+
+class SpendCapReached(DomainError):
+    code = "daily_limit_reached"
+
+    def __init__(self) -> None:
+        super().__init__("This chat has reached its limit for today; please try again tomorrow")
+
+
+async def ensure_within_spend_cap(*, session: AsyncSession, assistant: Assistant) -> None:
+    """The optional daily spend cap of the widget channel; the owner gets one notice a day when it is hit."""
+    cap = int(settings_for(assistant)["daily_spend_cap_minor"] or 0)
+    if not cap:
+        return
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    spent = (
+        await session.exec(
+            sa.select(sa.func.coalesce(sa.func.sum(DialogMessage.cost_minor), 0))
+            .join(Dialog, Dialog.id == DialogMessage.dialog_id)
+            .where(Dialog.tenant_id == assistant.tenant_id, Dialog.assistant_id == assistant.id,
+                   Dialog.channel == CHANNEL, DialogMessage.created_at >= today)
+        )
+    ).scalar_one()  # fmt: skip
+    if spent < cap:
+        return
+    already = await session.exec(
+        sa.select(AuditLog.id).where(AuditLog.tenant_id == assistant.tenant_id, AuditLog.action == "widget.spend_cap",
+                                     AuditLog.target_id == str(assistant.id), AuditLog.created_at >= today).limit(1)
+    )  # fmt: skip
+    if already.first() is None:
+        meta = {"cap_minor": cap, "spent_minor": int(spent)}
+        session.add(AuditLog(tenant_id=assistant.tenant_id, action="widget.spend_cap", target_type="assistant",
+                             target_id=str(assistant.id), meta=meta))  # fmt: skip
+        await session.commit()
+    raise SpendCapReached()
 
 
 def chat_id(visitor_id: str) -> str:
@@ -158,13 +221,35 @@ class VisitorView:
     messages: list[dict[str, Any]]
 
 
-def _public_message(message: DialogMessage, assistant_id: uuid.UUID, link_sources: bool) -> dict[str, Any]:
-    sources = [
-        {"n": s.get("n"), "title": s.get("document") or "Q&A", "page": s.get("page"),
-         "url": f"/api/widget/v1/{assistant_id}/documents/{s['document_id']}"
-         if link_sources and s.get("document_id") else None}
-        for s in message.sources
-    ]  # fmt: skip
+def _link_signature(assistant_id: uuid.UUID, document_id: str, expires: int) -> str:
+    message = f"source:{assistant_id}:{document_id}:{expires}".encode()
+    return hmac.new(get_settings().secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def source_file_link(assistant_id: uuid.UUID, document_id: str, *, now: float | None = None) -> str:
+    """A download link for one source file that stops working after SOURCE_LINK_TTL_S."""
+    expires = int((now or time.time()) + SOURCE_LINK_TTL_S)
+    signature = _link_signature(assistant_id, document_id, expires)
+    return f"/api/widget/v1/{assistant_id}/documents/{document_id}?expires={expires}&signature={signature}"
+
+
+def check_source_link(assistant_id: uuid.UUID, document_id: uuid.UUID, expires: int, signature: str) -> None:
+    expected = _link_signature(assistant_id, str(document_id), expires)
+    if not hmac.compare_digest(signature, expected) or expires < time.time():
+        raise NotFound("This download link is invalid or has expired; open the chat again for a fresh one")
+
+
+def _public_source(source: dict[str, Any], assistant_id: uuid.UUID, share_files: bool) -> dict[str, Any]:
+    document_id = source.get("document_id")
+    url = source_file_link(assistant_id, str(document_id)) if share_files and document_id else None
+    return {"n": source.get("n"), "title": source.get("document") or "Q&A", "page": source.get("page"),
+            "passage": source.get("text") or "", "url": url}  # fmt: skip
+
+
+def _public_message(message: DialogMessage, assistant: Assistant) -> dict[str, Any]:
+    settings = settings_for(assistant)
+    shown = message.sources if settings["link_sources"] else []
+    sources = [_public_source(s, assistant.id, settings["share_source_files"]) for s in shown]
     return {"id": message.id, "role": message.role, "text": message.content, "sources": sources,
             "at": message.created_at.isoformat()}  # fmt: skip
 
@@ -182,8 +267,7 @@ async def visitor_view(
         .order_by(DialogMessage.id)
         .limit(200)
     )  # fmt: skip
-    link = settings_for(assistant)["link_sources"]
-    messages = [_public_message(m, assistant.id, link) for m in (await session.exec(stmt)).all()]
+    messages = [_public_message(m, assistant) for m in (await session.exec(stmt)).all()]
     meta = dialog.meta or {}
     online = await presence.operators_online(session=session, tenant_id=dialog.tenant_id)
     offer_form = (
@@ -196,9 +280,9 @@ async def visitor_view(
 async def source_document(
     *, session: AsyncSession, assistant: Assistant, document_id: uuid.UUID
 ) -> tuple[str, str, bytes]:
-    """A cited document of this assistant (name, type, bytes), for the sources' links."""
-    if not settings_for(assistant)["link_sources"]:
-        raise NotFound("Sources are not shared for this assistant")
+    """A cited document of this assistant (name, type, bytes), when it shares its source files."""
+    if not settings_for(assistant)["share_source_files"]:
+        raise NotFound("This assistant does not share its source files")
     row = (
         await session.exec(
             select(Document.filename, Document.mime_type, DocumentFile.content)

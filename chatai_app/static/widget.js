@@ -85,7 +85,7 @@
     ".msg[data-role=assistant],.msg[data-role=operator]{align-self:flex-start;background:#fff;border:1px solid #e5e7eb}" +
     ".msg[data-role=operator]{border-color:#f59e0b}.msg[data-role=system]{align-self:center;background:none;" +
     "color:#6b7280;font-size:12px;text-align:center}.src{font-size:12px;margin-top:6px;color:#6b7280}" +
-    ".src a{color:inherit;margin-right:8px}.typing{font-size:12px;color:#6b7280;padding:0 14px;min-height:16px}" +
+    ".src a,.src span{color:inherit;margin-right:8px}.quote{margin:4px 0;padding-left:8px;border-left:2px solid #d1d5db;white-space:pre-wrap}.typing{font-size:12px;color:#6b7280;padding:0 14px;min-height:16px}" +
     ".form{display:none;padding:10px 12px;border-top:1px solid #e5e7eb;gap:6px;flex-direction:column;font-size:13px}" +
     ".form.open{display:flex}input,textarea{font:inherit;border:1px solid #d1d5db;border-radius:8px;padding:8px}" +
     ".foot{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb}.foot textarea{flex:1;resize:none;height:40px}" +
@@ -173,7 +173,14 @@
       m.sources.forEach(function (s) {
         var label = "[" + s.n + "] " + s.title + (s.page ? " p." + s.page : "");
         var link = el(s.url ? "a" : "span", "", label);
-        if (s.url) { link.href = BASE + s.url; link.target = "_blank"; link.rel = "noopener"; }
+        if (s.url) { link.href = BASE + s.url; link.target = "_blank"; link.rel = "noopener"; link.download = ""; }
+        else if (s.passage) {
+          var quote = el("blockquote", "quote", s.passage);
+          quote.hidden = true;
+          link.tabIndex = 0; link.style.cursor = "pointer"; link.title = s.passage;
+          link.onclick = function () { quote.hidden = !quote.hidden; };
+          src.appendChild(link); src.appendChild(quote); return;
+        }
         src.appendChild(link);
       });
       node.appendChild(src);

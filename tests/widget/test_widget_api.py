@@ -98,9 +98,12 @@ async def test_allow_list_and_visitor_tokens(api_server: str, shop: Workspace, r
         no_token = await client.get(_api(shop) + "messages", headers={"Origin": SITE})
         assert no_token.status_code == 401 and "visitor token" in no_token.json()["message"]
         forged = token.split(".")[0] + ".0000"
-        assert (await client.get(_api(shop) + "messages", headers={"X-Visitor-Token": forged})).status_code == 401
-        other_assistant = await client.get(_api(rival) + "messages", headers={"X-Visitor-Token": token})
+        forged_call = await client.get(_api(shop) + "messages", headers={"Origin": SITE, "X-Visitor-Token": forged})
+        assert forged_call.status_code == 401
+        other_assistant = await client.get(_api(rival) + "messages", headers={"Origin": SITE, "X-Visitor-Token": token})
         assert other_assistant.status_code == 401
+        no_origin = await client.get(_api(shop) + "messages", headers={"X-Visitor-Token": token})
+        assert no_origin.status_code == 403  # an allow-listed assistant answers browsers on its sites only
 
         page = await client.get(f"/widget/chat/{shop.assistant_id}")
         assert page.headers["content-security-policy"] == f"frame-ancestors 'self' {SITE}"
@@ -111,7 +114,7 @@ async def test_allow_list_and_visitor_tokens(api_server: str, shop: Workspace, r
         assert b"api/widget/v1" in gzip.decompress(on_the_wire)
 
         await _configure(shop, widget_settings={"enabled": False})
-        off = await client.get(_api(shop) + "config")
+        off = await client.get(_api(shop) + "config", headers={"Origin": SITE})
         assert off.status_code == 404 and off.json()["message"] == "This chat is not available"
 
 
@@ -131,8 +134,12 @@ async def test_visitor_chat_stream_sources_operator_and_offline_form(api_server:
         view = (await client.get(_api(shop) + "messages", headers=headers)).json()
         assert [m["role"] for m in view["messages"]] == ["user", "assistant"] and view["status"] == "ai"
         (source,) = view["messages"][1]["sources"][:1]
-        document = await client.get(source["url"], headers={"Origin": SITE})
+        assert source["url"] is None and "300 roubles" in source["passage"]  # files are private by default
+        await _configure(shop, widget_settings={"share_source_files": True})
+        view = (await client.get(_api(shop) + "messages", headers=headers)).json()
+        document = await client.get(view["messages"][1]["sources"][0]["url"], headers={"Origin": SITE})
         assert document.status_code == 200 and document.content == KNOWLEDGE
+        assert document.headers["content-disposition"].startswith("attachment")
 
         async with _following(client, shop, token) as seen:
             await _until(lambda: ("state", {"status": "ai", "queue_position": None, "offline_form": False}) in seen)

@@ -64,7 +64,8 @@ def screen_upload(filename: str, data: bytes, *, max_bytes: int) -> ScreenedUplo
     if mime not in MIME_BY_KIND[kind] and not (kind == "text" and _looks_like_text(data)):
         raise UploadRejected("content_mismatch", f"{name}: the content is {mime}, not a {extension} file")
     {"pdf": _screen_pdf, "docx": _screen_docx, "text": _screen_text}[kind](name, data)
-    return ScreenedUpload(display_name=name, kind=kind, mime_type=mime)
+    # Text is stored (and ever served) as text/plain, whatever a sniffer makes of it (HTML, SVG, XML...).
+    return ScreenedUpload(display_name=name, kind=kind, mime_type="text/plain" if kind == "text" else mime)
 
 
 def _sniff(data: bytes) -> str:
