@@ -4,10 +4,11 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from chatai_app.settings import get_settings
-from chatai_app.toolchain import apply_frontend_env
+from chatai_app.toolchain import apply_frontend_env, quiet_node_version_notice
 
 # Bun comes from the npm registry (`chatai setup`); Reflex must never download a toolchain itself.
 apply_frontend_env()
+quiet_node_version_notice()  # bun runs the build; the system Node.js version does not matter
 
 settings = get_settings()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -27,6 +28,10 @@ def ensure_bun() -> Path:
     if npm is None:
         raise RuntimeError("npm (Node.js) is needed once to install the frontend toolchain; install Node.js 20+")
     tools_dir().mkdir(parents=True, exist_ok=True)
+    # bun's postinstall puts the native binary in place; newer npm asks for install scripts to be allowed.
+    manifest = tools_dir() / "package.json"
+    if not manifest.exists():
+        manifest.write_text('{"private": true, "allowScripts": {"bun": true}}\n')
     subprocess.run(
         [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(tools_dir()), f"bun@{BUN_VERSION}"],
         check=True,
@@ -41,3 +46,25 @@ def apply_frontend_env(environ: os._Environ[str] | dict[str, str] = os.environ) 
         environ.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
         environ.setdefault("REFLEX_USE_NPM", "0")
     environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+
+
+class _NodeVersionNotice(logging.Filter):
+    """Drops Reflex's "Your version of Node.js is out of date" warning (see quiet_node_version_notice)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "of Node.js is out of date" not in record.getMessage()
+
+
+def quiet_node_version_notice() -> None:
+    """Keep Reflex from telling the user to upgrade Node.js when bun makes that unnecessary.
+
+    Reflex compares the system Node.js with its minimum (22.22); when it is older, Reflex runs the
+    frontend build in bun's own runtime (`bun --bun`) instead, which works, but it says so on every
+    start with a warning to upgrade Node.js. With our bun in place that advice is wrong (Node.js is
+    needed once, for npm to fetch bun), so the Reflex process (rxconfig.py calls this) drops just
+    that record.
+    """
+    if bun_path().exists():
+        logger = logging.getLogger("reflex.utils.js_runtimes")
+        if not any(isinstance(f, _NodeVersionNotice) for f in logger.filters):
+            logger.addFilter(_NodeVersionNotice())

@@ -18,6 +18,13 @@ from chatai_app.settings import get_settings
 log = logging.getLogger("chatai.worker")
 STALLED_AFTER_S = 60
 
+if __name__ == "__main__":
+    # `python -m chatai_app.worker` (how `chatai run` starts it): run the importable module instead, so the
+    # tasks below exist once, under their real module name (procrastinate warns about an app in __main__).
+    from chatai_app.worker import main as _main
+
+    raise SystemExit(_main())
+
 
 def _libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -96,8 +103,6 @@ def main() -> None:
     import asyncio
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # Every job start and end (a periodic one every few seconds) is not news for `chatai run`'s console.
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     asyncio.run(run_forever())
-
-
-if __name__ == "__main__":
-    main()

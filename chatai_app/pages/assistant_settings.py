@@ -37,7 +37,7 @@ def _choice(field: str, options: list[str], label_key: str | None = None) -> rx.
 
 
 def _switch(label_key: str, value: rx.Var, on_change: rx.EventHandler) -> rx.Component:
-    return rx.hstack(rx.switch(checked=value, on_change=on_change, id=label_key), rx.text(t(label_key)))
+    return rx.hstack(rx.switch(checked=value, on_change=on_change, name=label_key, id=label_key), rx.text(t(label_key)))
 
 
 def _widget_section() -> rx.Component:

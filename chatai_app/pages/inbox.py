@@ -145,7 +145,7 @@ def _composer() -> rx.Component:
         rx.vstack(
             rx.cond(S.visitor_typing, rx.text(t("visitor_typing"), size="1", color_scheme="gray", id="visitor-typing")),
             rx.hstack(
-                rx.switch(checked=S.note_mode, on_change=S.set_note_mode, id="inbox-note-mode"),
+                rx.switch(checked=S.note_mode, on_change=S.set_note_mode, name="note_mode", id="inbox-note-mode"),
                 rx.text(t("internal_note"), size="2"),
                 rx.spacer(),
                 rx.select.root(
