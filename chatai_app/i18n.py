@@ -185,6 +185,13 @@ MESSAGES_RU: dict[str, str] = {
     "Enter your email": "Введите эл. почту",
     "Enter a valid email address, like name@example.com": "Введите корректный адрес, например name@example.com",
     "Use at least 8 characters": "Не менее 8 символов",
+    "This password is too easy to guess (a common password, a name or a simple pattern); add a few words": (
+        "Этот пароль слишком легко подобрать (частый пароль, имя или простой шаблон); добавьте несколько слов"
+    ),
+    "We could not create an account with these details; if you have one, sign in or reset your password": (
+        "Не удалось создать аккаунт с этими данными; если он у вас уже есть, войдите или сбросьте пароль"
+    ),
+    "Remove control characters": "Уберите управляющие символы",
     "Use at most 128 characters": "Не более 128 символов",
     "Use at most 200 characters": "Не более 200 символов",
     "An account with this email already exists; sign in instead": "Аккаунт с этой почтой уже есть — войдите",

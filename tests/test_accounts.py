@@ -37,11 +37,21 @@ async def test_sign_up_reports_each_bad_field(session, email: str, password: str
     assert (await session.exec(select(User))).first() is None
 
 
-async def test_duplicate_email_is_refused_case_insensitively(session) -> None:
-    await _sign_up(session)
+async def test_signing_up_again_never_says_the_address_is_taken(session) -> None:
+    first = await _sign_up(session)
     with pytest.raises(ValidationFailed) as caught:
-        await _sign_up(session, email="OWNER@example.COM")
-    assert "already exists" in caught.value.fields["email"]
+        await _sign_up(session, email="OWNER@example.COM", password="another strong phrase 7")
+    assert caught.value.fields["email"] == accounts.SIGN_UP_REFUSED and "exists" not in caught.value.message
+    again = await _sign_up(session, email="OWNER@example.COM")  # one's own password: just signed in
+    assert (again.user_id, again.tenant_id) == (first.user_id, first.tenant_id)
+    assert len((await session.exec(select(User))).all()) == 1
+
+
+@pytest.mark.parametrize("weak", ["password", "12345678", "        ", "qwertyuiop", "owner@example.com"])
+async def test_weak_passwords_are_refused_with_the_reason(session, weak: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        await _sign_up(session, password=weak)
+    assert caught.value.fields["password"] == accounts.WEAK_PASSWORD
 
 
 async def test_wrong_password_and_unknown_email_fail_the_same_way(session) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from chatai_app.api.deps import AssistantsManager, AssistantsReader, DbSession
 from chatai_app.services import assistants
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/assistants", tags=["knowledge"])
 
 class AssistantIn(BaseModel):
     name: str = Field(max_length=1000)
-    language: str = "auto"
+    language: Literal["auto", "en", "ru"] = "auto"
     system_prompt: str = Field(default="", max_length=20000)
 
 
@@ -57,22 +58,39 @@ async def change_embedding_model(
     return {"documents_queued": queued}
 
 
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    """Read at most limit+1 bytes so an oversized upload is refused without buffering all of it."""
-    return await upload.read(limit + 1)
+FILE_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}}}}},
+    }
+}  # fmt: skip
 
 
-@router.post("/{assistant_id}/documents", status_code=201)
+async def _uploaded_file(request: Request, limit: int) -> tuple[str, bytes]:
+    """The multipart field `file`, read only after the caller is authenticated (the route's dependencies run
+    first because it declares no form parameters); at most limit+1 bytes are read."""
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except Exception as exc:  # a malformed multipart body
+        raise ValidationFailed({"file": "Send the file as multipart/form-data in the field `file`"}) from exc
+    upload = form.get("file")
+    if not isinstance(upload, StarletteUploadFile):
+        raise ValidationFailed({"file": "Send the file as multipart/form-data in the field `file`"})
+    return upload.filename or "", await upload.read(limit + 1)
+
+
+@router.post("/{assistant_id}/documents", status_code=201, openapi_extra=FILE_FORM)
 async def upload_document(
-    assistant_id: uuid.UUID, context: AssistantsManager, session: DbSession, file: UploadFile = File(...)
+    assistant_id: uuid.UUID, request: Request, context: AssistantsManager, session: DbSession
 ) -> documents.DocumentOut:
     limit = get_settings().max_upload_bytes
-    data = await _read_limited(file, limit)
+    filename, data = await _uploaded_file(request, limit)
     return await documents.add_document(
         session=session,
         tenant_id=context.tenant_id,
         assistant_id=assistant_id,
-        filename=file.filename or "",
+        filename=filename,
         data=data,
         max_bytes=limit,
     )
@@ -138,11 +156,11 @@ async def delete_qa(assistant_id: uuid.UUID, qa_id: uuid.UUID, context: Assistan
     await qa.delete_qa(session=session, tenant_id=context.tenant_id, qa_id=qa_id)
 
 
-@router.post("/{assistant_id}/qa/import")
+@router.post("/{assistant_id}/qa/import", openapi_extra=FILE_FORM)
 async def import_qa(
-    assistant_id: uuid.UUID, context: AssistantsManager, session: DbSession, file: UploadFile = File(...)
+    assistant_id: uuid.UUID, request: Request, context: AssistantsManager, session: DbSession
 ) -> qa.ImportReport:
-    data = await _read_limited(file, 2 * 2**20)
+    _, data = await _uploaded_file(request, 2 * 2**20)
     if len(data) > 2 * 2**20:
         raise ValidationFailed({"file": "a Q&A CSV may be at most 2 MB"})
     return await qa.import_qa_csv(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, data=data)

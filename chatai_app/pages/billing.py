@@ -11,7 +11,7 @@ from chatai_app.state.billing import AdminBillingState as A
 from chatai_app.state.billing import BillingState as B
 from chatai_app.state.session import SessionState
 
-KINDS = ["all", "charge", "topup", "welcome_bonus", "promo", "adjustment"]
+KINDS = ["all", "charge", "refund", "topup", "welcome_bonus", "promo", "adjustment"]
 
 
 def _feedback(state: type[rx.State]) -> rx.Component:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from zxcvbn import zxcvbn
 
 from chatai_app.models import Membership, PlatformRole, Tenant, TenantRole, User
 from chatai_app.models._base import utcnow
@@ -47,25 +48,42 @@ def normalize_email(email: str) -> str:
 def _email_error(email: str) -> str | None:
     if not email:
         return "Enter your email"
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    if len(email) > 254 or not EMAIL_RE.match(email) or any(ord(c) < 32 for c in email):
         return "Enter a valid email address, like name@example.com"
     return None
 
 
-def _password_error(password: str) -> str | None:
+SIGN_UP_REFUSED = "We could not create an account with these details; if you have one, sign in or reset your password"
+WEAK_PASSWORD = "This password is too easy to guess (a common password, a name or a simple pattern); add a few words"
+PASSWORD_MIN_SCORE = 2  # zxcvbn: "somewhat guessable" and up, i.e. more than ~10^6 guesses
+
+
+def password_error(password: str, *related: str) -> str | None:
+    """Length, then a strength estimate (zxcvbn: common passwords, keyboard patterns, repeats, the user's
+    own e-mail and name)."""
     if len(password or "") < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
         return f"Use at most {PASSWORD_MAX} characters"
+    if zxcvbn(password, user_inputs=[r for r in related if r])["score"] < PASSWORD_MIN_SCORE:
+        return WEAK_PASSWORD
+    return None
+
+
+def _text_error(value: str, limit: int) -> str | None:
+    if len(value or "") > limit:
+        return f"Use at most {limit} characters"
+    if any(ord(c) < 32 and c not in "\t\n" for c in value or ""):
+        return "Remove control characters"
     return None
 
 
 def validate_sign_up(email: str, password: str, full_name: str, workspace_name: str) -> None:
     errors = {
         "email": _email_error(normalize_email(email)),
-        "password": _password_error(password),
-        "full_name": "Use at most 200 characters" if len(full_name or "") > 200 else None,
-        "workspace_name": "Use at most 200 characters" if len(workspace_name or "") > 200 else None,
+        "password": password_error(password, normalize_email(email), *(full_name or "").split()),
+        "full_name": _text_error(full_name, 200),
+        "workspace_name": _text_error(workspace_name, 200),
     }
     if failed := {k: v for k, v in errors.items() if v}:
         raise ValidationFailed(failed)
@@ -105,7 +123,11 @@ async def sign_up(
     validate_sign_up(email, password, full_name, workspace_name)
     email = normalize_email(email)
     if await find_user_by_email(session=session, email=email):
-        raise ValidationFailed({"email": "An account with this email already exists; sign in instead"})
+        # Signing up again with one's own password just signs in; otherwise one neutral answer.
+        try:
+            return await authenticate(session=session, email=email, password=password)
+        except InvalidCredentials:
+            raise ValidationFailed({"email": SIGN_UP_REFUSED}) from None
     user = User(
         email=email,
         password_hash=await hash_password_async(password),
@@ -201,7 +223,7 @@ async def change_password(*, session: AsyncSession, user_id: uuid.UUID, current:
     user = await session.get(User, user_id)
     if user is None or not await verify_password_async(user.password_hash, current or ""):
         raise ValidationFailed({"current_password": "The current password is not correct"})
-    if error := _password_error(new):
+    if error := password_error(new, user.email, *user.full_name.split()):
         raise ValidationFailed({"new_password": error})
     user.password_hash = await hash_password_async(new)
     session.add(user)

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.services.accounts import AuthContext, authenticate, normalize_email, sign_up
 from chatai_app.services.auth_sessions import OpenedSession, open_session
-from chatai_app.services.ratelimit import RateLimiter, build_rate_limiter, enforce
+from chatai_app.services.ratelimit import RateLimiter, build_rate_limiter, enforce_each
 from chatai_app.settings import get_settings
 
 
@@ -40,9 +40,13 @@ def default_policy() -> AuthPolicy:
 
 
 async def _limit(policy: AuthPolicy, action: str, client: ClientInfo, email: str) -> None:
-    """Per IP and per account, so neither many accounts from one place nor one account from many passes."""
-    keys = [f"{action}:ip:{client.ip}", f"{action}:acct:{normalize_email(email)}"]
-    await enforce(policy.limiter, keys, limit=policy.per_minute)
+    """Per (IP, account) and, more loosely, per IP: guessing from one place is slowed down, but nobody can
+    lock an account's owner out by failing logins from elsewhere (there is no per-account-only limit)."""
+    limits = {
+        f"{action}:ipacct:{client.ip}:{normalize_email(email)}": policy.per_minute,
+        f"{action}:ip:{client.ip}": policy.per_minute * (3 if action == "login" else 1),
+    }
+    await enforce_each(policy.limiter, limits)
 
 
 async def _open(

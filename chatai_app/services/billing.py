@@ -50,14 +50,23 @@ async def balance(*, session: AsyncSession, tenant_id: uuid.UUID) -> int:
     return value
 
 
-async def authorize_reply(*, session: AsyncSession, tenant_id: uuid.UUID, channel: str) -> int:
-    """The price of one reply if the balance covers it; InsufficientFunds otherwise."""
+async def authorize_reply(*, session: AsyncSession, tenant_id: uuid.UUID, channel: str, turn_key: str) -> int:
+    """Reserve the price of one reply before it is generated (charged now, once per `turn_key`); a turn
+    that ends without a reply gives it back with `release_reply`. InsufficientFunds when it does not fit,
+    so concurrent turns can never answer more replies than the balance pays for."""
     await plans.ensure_within(session=session, tenant_id=tenant_id, resource="messages_per_month")
     price = await price_of_reply(session=session, channel=channel)
-    current = await balance(session=session, tenant_id=tenant_id)
-    if current - price < await _floor(session, tenant_id):
-        raise InsufficientFunds(current, price)
+    if price:
+        await charge(session=session, tenant_id=tenant_id, amount=price, idempotency_key=turn_key,
+                     reference=f"{channel} reply", meta={"channel": channel})  # fmt: skip
     return price
+
+
+async def release_reply(*, session: AsyncSession, tenant_id: uuid.UUID, price: int, turn_key: str) -> None:
+    """Give back a reservation whose turn produced no reply (once)."""
+    if price:
+        await credit(session=session, tenant_id=tenant_id, amount=price, kind="refund",
+                     idempotency_key=f"{turn_key}:release", reference="Reply not delivered")  # fmt: skip
 
 
 async def price_of_tokens(*, session: AsyncSession, model: str, tokens: int) -> int:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.models import AuditLog, BalanceTransaction
 from chatai_app.models._base import utcnow
 
-KINDS = ("charge", "topup", "welcome_bonus", "promo", "adjustment")
+KINDS = ("charge", "refund", "topup", "welcome_bonus", "promo", "adjustment")
 
 
 @dataclass(frozen=True)

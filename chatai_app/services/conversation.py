@@ -260,21 +260,18 @@ async def _store_reply(
         await session.flush()
         assert message.id is not None
         tokens = completion.prompt_tokens + completion.completion_tokens
-        full_price = price + await billing.price_of_tokens(session=session, model=assistant.model, tokens=tokens)
-        cost = 0
-        for amount in dict.fromkeys((full_price, price)):  # the authorized price if the token part does not fit
-            try:
+        extra = await billing.price_of_tokens(session=session, model=assistant.model, tokens=tokens)
+        cost = price  # reserved before the reply was generated
+        if extra:
+            try:  # the per-token part when it still fits; the reserved message price otherwise
                 await billing.charge(
-                    session=session, tenant_id=assistant.tenant_id, amount=amount,
-                    idempotency_key=f"reply:{message.id}", reference=f"{channel} reply",
+                    session=session, tenant_id=assistant.tenant_id, amount=extra,
+                    idempotency_key=f"reply:{message.id}:tokens", reference=f"{channel} reply, tokens",
                     meta={"dialog_id": str(dialog_id), "message_id": message.id, "tokens": tokens},
                 )  # fmt: skip
-                cost = amount
-                break
-            except billing.InsufficientFunds:  # another reply spent the balance meanwhile
-                continue
-        if not cost:
-            log.warning("reply %s could not be charged", message.id)
+                cost += extra
+            except billing.InsufficientFunds:
+                log.info("reply %s: the token part did not fit the balance; the message price stands", message.id)
         message.cost_minor = cost
         session.add(message)
         await session.exec(
@@ -401,26 +398,26 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
     ):
         await _handoff(result, stored, "repeated_question", language)
         return
+    turn_key = f"turn:{stored.message_id}"
     try:
         async with session_scope() as session:
             price = await billing.authorize_reply(
-                session=session, tenant_id=assistant.tenant_id, channel=incoming.channel
+                session=session, tenant_id=assistant.tenant_id, channel=incoming.channel, turn_key=turn_key
             )
     except (billing.InsufficientFunds, plans.PlanLimitReached) as exc:
         await _no_funds(assistant, stored, result, language, exc)
         return
-    hits = await _retrieve(assistant, text)
-    prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
-    llm_started = time.perf_counter()
     try:
-        completion = await _complete_with_retries(assistant, prompt, sink)
-    except LLMUnavailable as exc:
+        completion, hits = await _generate(assistant, stored, text, sink, result)
+        result.reply_message_id, result.cost_minor = await _store_reply(
+            assistant, stored.dialog_id, completion, hits, price, incoming.channel
+        )
+    except BaseException as exc:  # no reply stored: the reservation goes back
+        await _release(assistant.tenant_id, price, turn_key)
+        if not isinstance(exc, LLMUnavailable):
+            raise
         await _llm_fallback(assistant, stored, result, language, exc)
         return
-    result.llm_ms = (time.perf_counter() - llm_started) * 1000
-    result.reply_message_id, result.cost_minor = await _store_reply(
-        assistant, stored.dialog_id, completion, hits, price, incoming.channel
-    )
     result.reply_text = completion.text
     result.sources = _sources(hits) if assistant.citations_enabled and completion.answered else []
     result.prompt_tokens, result.completion_tokens = completion.prompt_tokens, completion.completion_tokens
@@ -428,6 +425,22 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
         "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
     )
     await _fallback_if_missed(result, stored, completion, language, rules)
+
+
+async def _generate(
+    assistant: Assistant, stored: _Stored, text: str, sink: StreamSink, result: TurnResult
+) -> tuple[Completion, list[retrieval.Hit]]:
+    hits = await _retrieve(assistant, text)
+    prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
+    llm_started = time.perf_counter()
+    completion = await _complete_with_retries(assistant, prompt, sink)
+    result.llm_ms = (time.perf_counter() - llm_started) * 1000
+    return completion, hits
+
+
+async def _release(tenant_id: uuid.UUID, price: int, turn_key: str) -> None:
+    async with session_scope() as session:
+        await billing.release_reply(session=session, tenant_id=tenant_id, price=price, turn_key=turn_key)
 
 
 async def _fallback_if_missed(
