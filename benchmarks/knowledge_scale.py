@@ -26,7 +26,7 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 
-XQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "xquad-dev"
+from chatai_app.data import XQUAD_DIR as XQUAD
 
 
 def _ensure_database() -> str:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from chatai_app.data import XQUAD_DIR as XQUAD
 from chatai_app.services.knowledge.evaluation import evaluate_dataset, format_table
 
-XQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "xquad-dev"
 TARGETS = {"ru": (0.88, 0.96), "en": (0.95, 0.99)}
 RESULTS = Path(__file__).resolve().parent / "results"
 

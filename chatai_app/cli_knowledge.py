@@ -136,11 +136,12 @@ async def kb_search(args: argparse.Namespace) -> int:
 
 
 async def kb_eval(args: argparse.Namespace) -> int:
+    from chatai_app.data import XQUAD_DIR
     from chatai_app.services.knowledge.evaluation import evaluate_dataset, format_table
 
     reports = []
     for language in args.lang.split(","):
-        path = args.data / f"xquad-dev.{language}.json"
+        path = (args.data or XQUAD_DIR) / f"xquad-dev.{language}.json"
         print(f"evaluating {path} ...", file=sys.stderr)
         reports.append(await evaluate_dataset(path, language=language))
     print(json.dumps([r.as_dict() for r in reports], indent=2) if args.json else format_table(reports))
@@ -176,7 +177,9 @@ def add_commands(commands: argparse._SubParsersAction, with_database: object) ->
     search.set_defaults(handler=handler(kb_search))
 
     evaluate = kb.add_parser("eval", help="hit@k and MRR on XQuAD (hybrid vs full-text only)")
-    evaluate.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/xquad-dev")
+    evaluate.add_argument(
+        "--data", type=Path, help="folder with xquad-dev.<lang>.json (default: the XQuAD subset in the package)"
+    )
     evaluate.add_argument("--lang", default="ru,en")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=handler(kb_eval))

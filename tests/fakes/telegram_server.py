@@ -22,7 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "data" / "telegram" / "bot-api-spec.json"
+# Telegram Bot API 10.1 from telegram-bot-api-spec (MIT); see data/NOTICE.md.
+SPEC_PATH = Path(__file__).resolve().parent / "data" / "bot-api-spec.json"
 
 
 def load_spec() -> dict[str, Any]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from chatai_app.data import XQUAD_DIR
 from chatai_app.db import session_scope
 from chatai_app.services import accounts, assistants
 from chatai_app.worker import run_until_idle
-
-XQUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "xquad-dev"
 
 
 @dataclass(frozen=True)
@@ -44,4 +42,4 @@ async def drain_queue() -> None:
 
 
 def xquad(language: str) -> dict:
-    return json.loads((XQUAD / f"xquad-dev.{language}.json").read_text(encoding="utf-8"))
+    return json.loads((XQUAD_DIR / f"xquad-dev.{language}.json").read_text(encoding="utf-8"))
