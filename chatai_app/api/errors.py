@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chatai_app.api.web_security import BodyTooLarge, too_large_body
 from chatai_app.services import errors
 from chatai_app.services.billing import InsufficientFunds
 from chatai_app.services.knowledge.uploads import UploadRejected
@@ -125,6 +126,10 @@ class ErrorShield:
 
         try:
             await self.app(scope, receive, tracking)
+        except BodyTooLarge as exc:
+            response = JSONResponse(too_large_body(exc.limit), status_code=413, headers={"Connection": "close"})
+            if not started:
+                await response(scope, receive, send)
         except Exception as exc:
             response = unexpected_error_response(Request(scope), exc)
             if not started:

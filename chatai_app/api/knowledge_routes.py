@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from chatai_app.api.deps import AssistantsManager, AssistantsReader, DbSession
+from chatai_app.api.web_security import BodyTooLarge
 from chatai_app.services import assistants
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval
@@ -72,6 +73,8 @@ async def _uploaded_file(request: Request, limit: int) -> tuple[str, bytes]:
     first because it declares no form parameters); at most limit+1 bytes are read."""
     try:
         form = await request.form(max_files=1, max_fields=4)
+    except BodyTooLarge:
+        raise
     except Exception as exc:  # a malformed multipart body
         raise ValidationFailed({"file": "Send the file as multipart/form-data in the field `file`"}) from exc
     upload = form.get("file")

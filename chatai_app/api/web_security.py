@@ -37,7 +37,9 @@ def body_limit(path: str, method: str) -> int:
 
 
 class BodyTooLarge(Exception):
-    pass
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
 
 
 async def _send_json(send: Send, status: int, body: dict[str, object], request_id: str) -> None:
@@ -48,7 +50,7 @@ async def _send_json(send: Send, status: int, body: dict[str, object], request_i
     await send({"type": "http.response.body", "body": payload})
 
 
-def _too_large(limit: int) -> dict[str, object]:
+def too_large_body(limit: int) -> dict[str, object]:
     return {"error": "payload_too_large", "message": f"The request body is larger than {limit // KIB} KiB"}
 
 
@@ -69,7 +71,7 @@ class RequestGuard:
         limit = body_limit(scope["path"], scope["method"])
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _send_json(send, 413, _too_large(limit), request_id)
+            await _send_json(send, 413, too_large_body(limit), request_id)
             return
         if any(marker in scope.get("query_string", b"") for marker in (b"%00", b"\x00")):
             await _send_json(send, 422, NUL_ERROR, request_id)
@@ -89,7 +91,7 @@ class RequestGuard:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                await _send_json(send, 413, _too_large(limit), request_id)
+                await _send_json(send, 413, too_large_body(limit), request_id)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
@@ -118,7 +120,7 @@ class RequestGuard:
             message = await receive()
             size += len(message.get("body", b""))
             if size > limit:
-                raise BodyTooLarge()
+                raise BodyTooLarge(limit)
             return message
 
         async def tracking(message: Message) -> None:
@@ -130,7 +132,7 @@ class RequestGuard:
             await self.app(scope, counted, _with_request_id(tracking, request_id))
         except BodyTooLarge:
             if not started:
-                await _send_json(send, 413, _too_large(limit), request_id)
+                await _send_json(send, 413, too_large_body(limit), request_id)
 
 
 def _with_request_id(send: Send, request_id: str) -> Send:

@@ -162,6 +162,8 @@ async def add_operator(
 
 async def authenticate(*, session: AsyncSession, email: str, password: str) -> AuthContext:
     """Same error, and the same argon2 cost, for an unknown email and a wrong password."""
+    if "\x00" in (email or "") + (password or ""):
+        raise InvalidCredentials()
     user = await find_user_by_email(session=session, email=email)
     if (
         not await verify_password_async(user.password_hash if user else None, password or "")

@@ -32,8 +32,15 @@ async def create_assistant(
     *, session: AsyncSession, tenant_id: uuid.UUID, name: str, language: str = "auto", system_prompt: str = ""
 ) -> AssistantOut:
     name = (name or "").strip()
-    if not 1 <= len(name) <= 120:
-        raise ValidationFailed({"name": "Give the assistant a name of 1 to 120 characters"})
+    errors = {}
+    if not 1 <= len(name) <= 120 or "\x00" in name:
+        errors["name"] = "Give the assistant a name of 1 to 120 characters"
+    if language not in LANGUAGES:
+        errors["language"] = "auto, en or ru"
+    if len(system_prompt or "") > 20000 or "\x00" in (system_prompt or ""):
+        errors["system_prompt"] = "Use at most 20,000 characters, no NUL characters"
+    if errors:
+        raise ValidationFailed(errors)
     await plans.ensure_within(session=session, tenant_id=tenant_id, resource="assistants")
     assistant = Assistant(tenant_id=tenant_id, name=name, language=language, system_prompt=system_prompt)
     session.add(assistant)

@@ -14,15 +14,15 @@ from contextlib import asynccontextmanager
 from chatai_app.services.errors import ServiceBusy
 from chatai_app.settings import get_settings
 
-_gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+_gates: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Semaphore] = {}
 
 
 def _gate() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _gates:
-        _gates.clear()  # one live loop per process; a test's new loop replaces the old one
-        _gates[loop] = asyncio.Semaphore(get_settings().max_concurrent_turns)
-    return _gates[loop]
+    key = (asyncio.get_running_loop(), get_settings().max_concurrent_turns)
+    if key not in _gates:
+        _gates.clear()  # one live loop and size per process; a new loop (or setting) replaces the old gate
+        _gates[key] = asyncio.Semaphore(key[1])
+    return _gates[key]
 
 
 @asynccontextmanager

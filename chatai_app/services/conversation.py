@@ -104,6 +104,8 @@ def _validate(incoming: Incoming) -> str:
     errors = {}
     if not text:
         errors["text"] = "The message is empty"
+    elif "\x00" in text:
+        errors["text"] = "The message may not contain NUL characters"
     elif len(text) > MAX_TEXT:
         errors["text"] = f"The message is longer than {MAX_TEXT} characters"
     if incoming.channel not in CHANNELS:

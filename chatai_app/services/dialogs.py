@@ -76,7 +76,7 @@ def _filtered(tenant_id: uuid.UUID, filters: DialogFilter) -> sa.Select:
         if (value := getattr(filters, name)) is not None:
             stmt = stmt.where(condition(value))
     if filters.text:  # trigram index on dialog_messages.content makes this fast
-        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = filters.text.replace("\x00", "").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         matching = select(DialogMessage.dialog_id).where(
             DialogMessage.tenant_id == tenant_id, DialogMessage.content.ilike(pattern)

@@ -16,9 +16,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.db import session_scope
-from chatai_app.models import Payment, PaymentEvent
+from chatai_app.models import AuditLog, Payment, PaymentEvent
 from chatai_app.models._base import utcnow
 from chatai_app.services import billing, promo
 from chatai_app.services.errors import DomainError, ValidationFailed
@@ -146,6 +147,25 @@ async def start_topup(
     return payment
 
 
+def _received_amount(session: AsyncSession, payment: Payment, event: WebhookEvent) -> int | None:
+    """What the provider says it received, in the payment's currency; None (payment held, the tenant and
+    admins notified) when the currency differs or nothing was received."""
+    meta = {"payment_id": str(payment.id), "asked_minor": payment.amount_minor, "asked_currency": payment.currency,
+            "received_minor": event.amount_minor, "received_currency": event.currency}  # fmt: skip
+    if event.currency.upper() != payment.currency.upper() or event.amount_minor <= 0:
+        log.warning("payment %s refused: %s", payment.id, meta)
+        payment.status, payment.updated_at = "mismatch", utcnow()
+        session.add(payment)
+        session.add(AuditLog(tenant_id=payment.tenant_id, action="billing.payment_mismatch", target_type="payment",
+                             target_id=str(payment.id), meta=meta))  # fmt: skip
+        return None
+    if event.amount_minor != payment.amount_minor:
+        log.warning("payment %s: credited what the provider received, not what was asked: %s", payment.id, meta)
+        session.add(AuditLog(tenant_id=payment.tenant_id, action="billing.payment_amount_differs",
+                             target_type="payment", target_id=str(payment.id), meta=meta))  # fmt: skip
+    return event.amount_minor
+
+
 async def handle_webhook(*, provider: PaymentProvider | None, payload: bytes, headers: Mapping[str, str]) -> str:
     """processed | duplicate | ignored. Signature first; then each event id is handled at most once."""
     if provider is None:
@@ -179,18 +199,17 @@ async def handle_webhook(*, provider: PaymentProvider | None, payload: bytes, he
         )
         if payment.status == "succeeded":
             return "duplicate"
-        if event.amount_minor != payment.amount_minor:
-            log.warning(
-                "payment %s: provider says %s, we asked %s", payment.id, event.amount_minor, payment.amount_minor
-            )
+        received = _received_amount(session, payment, event)
+        if received is None:
+            return "refused"
         key = f"payment:{provider.name}:{payment.provider_payment_id}"
         entry = await billing.credit(
-            session=session, tenant_id=payment.tenant_id, amount=payment.amount_minor, kind="topup",
+            session=session, tenant_id=payment.tenant_id, amount=received, kind="topup",
             idempotency_key=key, reference=f"Top-up via {provider.name}", meta={"payment_id": str(payment.id)},
         )  # fmt: skip
         payment.status, payment.balance_transaction_id, payment.updated_at = "succeeded", entry.transaction_id, utcnow()
         session.add(payment)
         await promo.apply_percent_bonus(
-            session=session, tenant_id=payment.tenant_id, paid_minor=payment.amount_minor, payment_key=key
+            session=session, tenant_id=payment.tenant_id, paid_minor=received, payment_key=key
         )
     return "processed"

@@ -176,7 +176,7 @@ async def search(
     k: int = 5,
     mode: Mode = "hybrid",
 ) -> list[Hit]:
-    query = (query or "").strip()[:2000]
+    query = (query or "").replace("\x00", " ").strip()[:2000]
     assistant = await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
     if not query:
         return []
