@@ -4,11 +4,11 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from chatai_app.settings import get_settings
-from chatai_app.toolchain import apply_frontend_env, quiet_node_version_notice
+from chatai_app.toolchain import apply_frontend_env, quiet_reflex_advice
 
 # Bun comes from the npm registry (`chatai setup`); Reflex must never download a toolchain itself.
 apply_frontend_env()
-quiet_node_version_notice()  # bun runs the build; the system Node.js version does not matter
+quiet_reflex_advice()  # no "upgrade Node.js" (bun runs the build), no "run `reflex run`" (chatai run does)
 
 settings = get_settings()
 

@@ -32,10 +32,12 @@ def ensure_bun() -> Path:
     manifest = tools_dir() / "package.json"
     if not manifest.exists():
         manifest.write_text('{"private": true, "allowScripts": {"bun": true}}\n')
+    print(f"installing the frontend toolchain (bun {BUN_VERSION}) from the npm registry ...", file=sys.stderr)
     subprocess.run(
-        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(tools_dir()), f"bun@{BUN_VERSION}"],
+        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--loglevel=warn", "--prefix", str(tools_dir()),
+         f"bun@{BUN_VERSION}"],
         check=True,
-    )
+    )  # fmt: skip
     return bun_path()
 
 
@@ -48,23 +50,34 @@ def apply_frontend_env(environ: os._Environ[str] | dict[str, str] = os.environ) 
     environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 
-class _NodeVersionNotice(logging.Filter):
-    """Drops Reflex's "Your version of Node.js is out of date" warning (see quiet_node_version_notice)."""
+# Reflex's advice that does not apply to ChatAI, by logger: the Node.js upgrade (bun runs the build, see
+# quiet_reflex_advice) and, on the first start, "Run `uv run reflex run` to start the app" (`chatai run` does).
+_MISLEADING = {
+    "reflex.utils.js_runtimes": "of Node.js is out of date",
+    "reflex.reflex": "Run `uv run reflex run`",
+}
+
+
+class _DropRecord(logging.Filter):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "of Node.js is out of date" not in record.getMessage()
+        return self.text not in record.getMessage()
 
 
-def quiet_node_version_notice() -> None:
-    """Keep Reflex from telling the user to upgrade Node.js when bun makes that unnecessary.
+def quiet_reflex_advice() -> None:
+    """Keep Reflex from telling the user to do what ChatAI does not need (rxconfig.py calls this).
 
     Reflex compares the system Node.js with its minimum (22.22); when it is older, Reflex runs the
     frontend build in bun's own runtime (`bun --bun`) instead, which works, but it says so on every
     start with a warning to upgrade Node.js. With our bun in place that advice is wrong (Node.js is
-    needed once, for npm to fetch bun), so the Reflex process (rxconfig.py calls this) drops just
-    that record.
+    needed once, for npm to fetch bun). The Reflex process drops just these records.
     """
-    if bun_path().exists():
-        logger = logging.getLogger("reflex.utils.js_runtimes")
-        if not any(isinstance(f, _NodeVersionNotice) for f in logger.filters):
-            logger.addFilter(_NodeVersionNotice())
+    for name, text in _MISLEADING.items():
+        if name == "reflex.utils.js_runtimes" and not bun_path().exists():
+            continue  # without our bun, the Node.js version does matter
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropRecord) and f.text == text for f in logger.filters):
+            logger.addFilter(_DropRecord(text))
