@@ -39,7 +39,7 @@ def _tree_rss_mib(pid: int) -> float:
 
 def _start_server(port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "chatai_app.api.app:build_api",
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "chatai_app.api.app:build_server",
          "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning",
          "--backlog", "2048"],
     )  # fmt: skip

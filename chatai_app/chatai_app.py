@@ -21,16 +21,15 @@ from chatai_app.pages import (
 )
 
 
-class ChatAIApp(rx.App):
-    """Reflex's app with CORS limited to the app's own origin (Reflex's default echoes any origin with
-    credentials); the widget API keeps its own per-assistant policy."""
-
-    @staticmethod
-    def _add_cors(api) -> None:  # type: ignore[override]
-        api.add_middleware(AppCors)
+def _add_app_cors(api) -> None:
+    api.add_middleware(AppCors)
 
 
-app = ChatAIApp(
+# Reflex adds a CORS layer that echoes any Origin with credentials (it calls `App._add_cors` by class name):
+# ours allows the app's own origin only and leaves the widget API to its per-assistant allow-list.
+rx.App._add_cors = staticmethod(_add_app_cors)  # type: ignore[method-assign]
+
+app = rx.App(
     api_transformer=[build_api(), guarded],
     html_lang="en",
 )
