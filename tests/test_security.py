@@ -251,3 +251,32 @@ async def test_a_full_queue_answers_503_with_retry_after(api: httpx.AsyncClient)
     busy = [r for r in responses if r.status_code == 503]
     assert busy and all(int(r.headers["Retry-After"]) >= 1 and r.json()["error"] == "busy" for r in busy)
     assert {r.status_code for r in responses} <= {200, 503}
+
+
+def test_every_console_state_declares_its_role_rule() -> None:
+    """States reach services through `signed_in`, which refuses a state without a rule (fail closed)."""
+    import importlib
+    import pkgutil
+
+    import reflex as rx
+
+    import chatai_app.state as state_package
+    from chatai_app.state.session import rule_of
+
+    public = {"SessionState", "LoginState", "SignUpState"}  # signing in needs no role
+    for module in pkgutil.iter_modules(state_package.__path__):
+        importlib.import_module(f"chatai_app.state.{module.name}")
+    states = {cls.__name__: cls for cls in _subclasses(rx.State) if cls.__module__.startswith("chatai_app.state")}
+    assert {"InboxState", "KnowledgeState", "BillingState", "AdminBillingState", "PlaygroundState"} <= set(states)
+    for name, cls in states.items():
+        if name not in public:
+            assert isinstance(rule_of(cls), Permission), name
+    assert rule_of(states["InboxState"]) == Permission.dialogs
+    assert not allows("operator", rule_of(states["KnowledgeState"]))
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
