@@ -106,5 +106,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     not_before: datetime | None = timestamp()
     last_error: str = text()
+    sending_at: datetime | None = timestamp()  # set just before the call to Telegram (see telegram.SENDING_GRACE_S)
     sent_at: datetime | None = timestamp()
+    telegram_message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
     created_at: datetime = created_at()

@@ -68,7 +68,10 @@ def _count(tenant_id: uuid.UUID, resource: str) -> sa.Select:
             .where(DialogMessage.tenant_id == tenant_id, DialogMessage.role == "assistant",
                    DialogMessage.status == "ok", DialogMessage.created_at >= month_start())
         )  # fmt: skip
-    table = {"assistants": Assistant, "bots": BotInstance, "documents": Document}[resource]
+    if resource == "bots":  # a disabled bot costs nothing: it does not count, and enabling it is checked
+        return select(sa.func.count()).select_from(BotInstance).where(BotInstance.tenant_id == tenant_id,
+                                                                      BotInstance.enabled)  # fmt: skip
+    table = {"assistants": Assistant, "documents": Document}[resource]
     return select(sa.func.count()).select_from(table).where(table.tenant_id == tenant_id)
 
 

@@ -7,11 +7,12 @@ Framework-free: the Bot API is reached with httpx here (token checks, webhooks);
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +35,13 @@ from chatai_app.settings import get_settings
 
 TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,60}$")
 TELEGRAM_LIMIT = 4096
+# A message marked `sending` whose sender died before recording the result is sent again only after this:
+# Telegram has no idempotency key, so this is the at-least-once window (see README, Telegram).
+SENDING_GRACE_S = 45
+HTTPS_NEEDED = (
+    "Webhook mode needs the app on HTTPS: Telegram refuses http:// webhook URLs. Set PUBLIC_URL to the "
+    "https:// address of this app, or use polling"
+)
 MODES = ("polling", "webhook")
 TELEGRAM_UPDATE_TASK = "chatai:telegram_update"
 GREETING = {"en": "Hello! Ask me anything.", "ru": "Здравствуйте! Задайте ваш вопрос."}
@@ -85,26 +93,63 @@ async def call_bot_api(token: str, method: str, **params: Any) -> Any:
     return body["result"]
 
 
+def webhook_url(bot_id: uuid.UUID) -> str:
+    return f"{get_settings().base_url}/telegram/webhook/{bot_id}"
+
+
+def _require_webhook_allowed() -> None:
+    """Telegram only calls https:// webhooks; refuse before asking it (TELEGRAM_ALLOW_HTTP_WEBHOOK: local fakes)."""
+    settings = get_settings()
+    if not settings.base_url.startswith("https://") and not settings.telegram_allow_http_webhook:
+        raise ValidationFailed({"mode": HTTPS_NEEDED})
+
+
+async def _apply_mode(token: str, bot_id: uuid.UUID, mode: str) -> str:
+    """Tell Telegram how the bot receives updates; the webhook secret's hash to store ("" for polling)."""
+    if mode == "webhook":
+        secret = secrets.token_urlsafe(32)
+        await call_bot_api(
+            token, "setWebhook", url=webhook_url(bot_id), secret_token=secret, allowed_updates=["message"],
+            drop_pending_updates=False,
+        )  # fmt: skip
+        return _secret_hash(secret)
+    await call_bot_api(token, "deleteWebhook")  # while a webhook is set, every getUpdates gets 409
+    return ""
+
+
+async def _release_webhook(bot: BotInstance) -> None:
+    """Stop Telegram calling a webhook we no longer serve (pending updates stay with Telegram)."""
+    try:
+        await call_bot_api(decrypt(bot.token_encrypted), "deleteWebhook")
+        bot.last_error = ""
+    except TelegramError as exc:  # a revoked token or Telegram down must not keep a bot from being switched off
+        bot.last_error = f"The webhook was not released: {exc.message}"[:500]
+
+
+async def _owned_bot(session: AsyncSession, tenant_id: uuid.UUID, bot_id: uuid.UUID) -> BotInstance:
+    bot = await session.get(BotInstance, bot_id, with_for_update=True)
+    if bot is None or bot.tenant_id != tenant_id:
+        raise NotFound("Bot not found")
+    return bot
+
+
 async def connect_bot(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, token: str, mode: str = "polling") -> BotOut:
-    """Check the token with getMe, store it encrypted, set up the webhook if asked, announce `bot.changed`."""
+    """Check the token with getMe, store it encrypted, set up the webhook if asked, announce `bot.changed`.
+
+    Everything that can refuse the bot is checked before Telegram is told anything: a refused connect
+    (a bot already connected, a plan limit, no HTTPS) must never change how a running bot gets its updates."""
     token = (token or "").strip()
     if not TOKEN_RE.match(token):
         raise ValidationFailed({"token": "This does not look like a bot token from @BotFather (123456:ABC...)"})
     if mode not in MODES:
         raise ValidationFailed({"mode": "Choose polling or webhook"})
+    if mode == "webhook":
+        _require_webhook_allowed()
     async with session_scope() as session:
         await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         await plans.ensure_within(session=session, tenant_id=tenant_id, resource="bots")
-    me = await call_bot_api(token, "getMe")
+    me = await call_bot_api(token, "getMe")  # read-only: tells us which bot the token belongs to
     bot_id = uuid.uuid4()
-    secret = secrets.token_urlsafe(32)
-    if mode == "webhook":
-        await call_bot_api(
-            token, "setWebhook", url=f"{get_settings().base_url}/telegram/webhook/{bot_id}", secret_token=secret,
-            allowed_updates=["message"], drop_pending_updates=False,
-        )  # fmt: skip
-    else:
-        await call_bot_api(token, "deleteWebhook")
     async with session_scope() as session:
         exists = (await session.exec(select(BotInstance.id).where(BotInstance.telegram_bot_id == me["id"]))).first()
         if exists:
@@ -112,25 +157,72 @@ async def connect_bot(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, token: s
         bot = BotInstance(
             id=bot_id, tenant_id=tenant_id, assistant_id=assistant_id, telegram_bot_id=me["id"],
             username=me.get("username", ""), token_encrypted=encrypt(token), token_hint=hint(token), mode=mode,
-            webhook_secret_hash=_secret_hash(secret) if mode == "webhook" else "", status="starting",
+            status="starting",
         )  # fmt: skip
         session.add(bot)
-        await session.flush()
+        try:
+            await session.flush()  # claims the Telegram bot id: a concurrent connect of it waits here, then conflicts
+        except sa.exc.IntegrityError as exc:
+            raise Conflict(f"@{me.get('username')} is already connected") from exc
+        bot.webhook_secret_hash = await _apply_mode(token, bot_id, mode)  # fails: nothing is stored
+        session.add(bot)
         out = _out(bot)
     await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="added")
     return out
 
 
 async def set_enabled(*, tenant_id: uuid.UUID, bot_id: uuid.UUID, enabled: bool) -> BotOut:
+    """Enabling re-applies the bot's mode with Telegram (a bot in error recovers); disabling releases its webhook."""
     async with session_scope() as session:
-        bot = await session.get(BotInstance, bot_id)
-        if bot is None or bot.tenant_id != tenant_id:
-            raise NotFound("Bot not found")
-        bot.enabled, bot.status = enabled, ("starting" if enabled else "stopped")
+        bot = await _owned_bot(session, tenant_id, bot_id)
+        if enabled:
+            if bot.mode == "webhook":
+                _require_webhook_allowed()
+            if not bot.enabled:  # disabled bots do not count toward the plan: coming back must fit it
+                await plans.ensure_within(session=session, tenant_id=tenant_id, resource="bots")
+            bot.webhook_secret_hash = await _apply_mode(decrypt(bot.token_encrypted), bot.id, bot.mode)
+            bot.status, bot.last_error = "starting", ""
+        else:
+            if bot.mode == "webhook":
+                await _release_webhook(bot)
+            bot.status = "stopped"
+        bot.enabled = enabled
         session.add(bot)
         out = _out(bot)
     await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="enabled" if enabled else "disabled")
     return out
+
+
+async def set_mode(*, tenant_id: uuid.UUID, bot_id: uuid.UUID, mode: str) -> BotOut:
+    """Switch between polling and webhook; Telegram is told at once for an enabled bot, else on enable."""
+    if mode not in MODES:
+        raise ValidationFailed({"mode": "Choose polling or webhook"})
+    if mode == "webhook":
+        _require_webhook_allowed()
+    async with session_scope() as session:
+        bot = await _owned_bot(session, tenant_id, bot_id)
+        if bot.mode == mode:
+            return _out(bot)
+        if bot.enabled:
+            bot.webhook_secret_hash = await _apply_mode(decrypt(bot.token_encrypted), bot.id, mode)
+            bot.status, bot.last_error = "starting", ""
+        else:
+            bot.webhook_secret_hash = ""
+        bot.mode = mode
+        session.add(bot)
+        out = _out(bot)
+    await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="mode")
+    return out
+
+
+async def remove_bot(*, tenant_id: uuid.UUID, bot_id: uuid.UUID) -> None:
+    """Forget a bot: its webhook is released, its outbox and update log go with it, its dialogs stay."""
+    async with session_scope() as session:
+        bot = await _owned_bot(session, tenant_id, bot_id)
+        if bot.mode == "webhook" and bot.enabled:
+            await _release_webhook(bot)
+        await session.delete(bot)  # the database cascades to its outbox and update log; dialogs keep their history
+    await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="removed")
 
 
 async def list_bots(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[BotOut]:
@@ -177,12 +269,19 @@ class WebhookRejected(DomainError):
     code = "webhook_rejected"
 
 
-async def accept_webhook_update(bot_id: uuid.UUID, secret: str | None, update: dict[str, Any]) -> None:
-    """Check the secret token, then queue the update for the worker (stored before we answer 200)."""
+async def accept_webhook_update(bot_id: uuid.UUID, secret: str | None, body: bytes) -> None:
+    """Check the secret token first (strangers get 401 whatever they send), then parse the update and
+    queue it for the worker (stored before we answer 200)."""
     from chatai_app.services.jobs import enqueue
 
     if await verify_webhook_secret(bot_id, secret) is None:
         raise WebhookRejected("wrong or missing X-Telegram-Bot-Api-Secret-Token")
+    try:
+        update = json.loads(body)
+    except ValueError as exc:
+        raise ValidationFailed({"body": "expected a JSON update"}) from exc
+    if not isinstance(update, dict):
+        raise ValidationFailed({"body": "expected a JSON update"})
     if not isinstance(update.get("update_id"), int):
         raise ValidationFailed({"update_id": "an update needs an integer update_id"})
     async with session_scope() as session:
@@ -246,15 +345,32 @@ def inbound_from_json(update: dict[str, Any], bot_username: str) -> InboundMessa
     )  # fmt: skip
 
 
+# Where a long reply may be cut, best first: a paragraph, a line, a sentence end, a word (group 1 is dropped).
+_BREAKS = (
+    re.compile(r"(\n[ \t]*\n\s*)"),
+    re.compile(r"(\n\s*)"),
+    re.compile(r"(?<=[.!?…])[\"'»”)\]]*(\s+)"),
+    re.compile(r"(\s+)"),
+)
+
+
+def _cut(text: str, limit: int) -> tuple[int, int]:
+    """(end of this piece, start of the next one) for a text longer than `limit`."""
+    window = text[: limit + 1]  # a break right after the limit still leaves a full piece
+    for pattern in _BREAKS:
+        cuts = [(m.start(1), m.end(1)) for m in pattern.finditer(window) if limit // 2 < m.start(1) <= limit]
+        if cuts:
+            return cuts[-1]
+    return limit, limit
+
+
 def split_for_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at paragraph, line or word boundaries when possible."""
+    """Pieces of at most `limit` characters, cut at a paragraph, else a line, a sentence, a word boundary."""
     pieces, rest = [], text.strip()
     while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
+        end, start = _cut(rest, limit)
+        pieces.append(rest[:end].rstrip())
+        rest = rest[start:].lstrip()
     return [*pieces, rest] if rest else pieces
 
 
@@ -383,7 +499,10 @@ class OutgoingMessage:
 
 
 async def next_outgoing(bot_id: uuid.UUID, limit: int = 30) -> list[OutgoingMessage]:
-    """Messages due now, oldest first; a chat whose oldest message must wait holds back its later ones."""
+    """Messages due now, oldest first; a chat whose oldest message must wait holds back its later ones.
+
+    A message still marked `sending` waits too: its sender may be mid-call, or died after Telegram took it.
+    After SENDING_GRACE_S it is sent again (at least once: Telegram has no idempotency key)."""
     async with session_scope() as session:
         rows = (
             await session.exec(
@@ -395,25 +514,41 @@ async def next_outgoing(bot_id: uuid.UUID, limit: int = 30) -> list[OutgoingMess
             )
         ).all()  # fmt: skip
     now, held, due = utcnow(), set(), []
+    unsettled = now - timedelta(seconds=SENDING_GRACE_S)
     for row in rows:
         if row.chat_id in held:
             continue
-        if row.not_before is not None and row.not_before > now:
+        if (row.not_before is not None and row.not_before > now) or (
+            row.sending_at is not None and row.sending_at > unsettled
+        ):
             held.add(row.chat_id)
             continue
         due.append(OutgoingMessage(row.id or 0, row.chat_id, row.payload["text"], row.attempts))
     return due[:limit]
 
 
-async def mark_sent(outbox_id: int) -> None:
+async def mark_sending(outbox_id: int) -> None:
+    """Before the call to Telegram: from here until the result is recorded, a crash may duplicate it."""
     async with session_scope() as session:
-        await session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(sent_at=utcnow()))
+        await session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(sending_at=utcnow()))
+
+
+async def mark_sent(outbox_id: int, telegram_message_id: int | None = None) -> None:
+    async with session_scope() as session:
+        await session.exec(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == outbox_id)
+            .values(sent_at=utcnow(), telegram_message_id=telegram_message_id)
+        )
 
 
 async def mark_retry(outbox_id: int, *, delay_s: float, error: str, give_up: bool = False) -> None:
+    """Telegram refused or could not be reached: try again after `delay_s`, or give up (the reason is kept).
+    Until then the chat's later messages wait, so a long reply never arrives out of order."""
     values: dict[str, Any] = {
         "attempts": OutboxMessage.attempts + 1,
         "last_error": error[:500],
+        "sending_at": None,
         "not_before": sa.func.now() + sa.text(f"interval '{max(delay_s, 0):.3f} seconds'"),
     }
     if give_up:

@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -79,6 +79,7 @@ class FakeBot:
     calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     webhook: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[str, int, str, int | None]] = field(default_factory=list)
+    on_send: Callable[[dict[str, str]], None] | None = None  # runs once Telegram has accepted a message
 
 
 class FakeTelegram(ThreadingHTTPServer):
@@ -93,6 +94,7 @@ class FakeTelegram(ThreadingHTTPServer):
         self.update_ids = itertools.count(1000)
         self.message_ids: defaultdict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self.invalid_calls: list[tuple[str, str]] = []
+        self.allow_http_webhooks = False  # Telegram refuses http:// webhook URLs; local tests may lift that
 
     @property
     def base_url(self) -> str:
@@ -190,7 +192,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._reply(code, body)
         handler = getattr(self, f"_{method}", None)
         result = handler(bot, params) if handler else True
+        if result is None:
+            return None  # the handler answered with an error itself
         return self._reply(200, {"ok": True, "result": result})
+
+    def _refuse(self, code: int, description: str) -> None:
+        self._reply(code, {"ok": False, "error_code": code, "description": description})
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -206,7 +213,10 @@ class _Handler(BaseHTTPRequestHandler):
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
         }  # fmt: skip
 
-    def _getUpdates(self, bot: FakeBot, params: dict[str, str]) -> list[dict[str, Any]]:
+    def _getUpdates(self, bot: FakeBot, params: dict[str, str]) -> list[dict[str, Any]] | None:
+        if bot.webhook:
+            return self._refuse(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                     "use deleteWebhook to delete the webhook first")  # fmt: skip
         offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), 2.0)
         deadline = time.monotonic() + timeout
         with self.server.lock:
@@ -219,12 +229,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _sendMessage(self, bot: FakeBot, params: dict[str, str]) -> dict[str, Any]:
         bot.sent.append(params)
+        if bot.on_send is not None:
+            bot.on_send(params)
         chat_id = int(params["chat_id"])
         return {"message_id": next(self.server.message_ids[chat_id]), "date": int(time.time()), "text": params["text"],
                 "chat": {"id": chat_id, "type": "private"}}  # fmt: skip
 
-    def _setWebhook(self, bot: FakeBot, params: dict[str, str]) -> bool:
-        bot.webhook = params
+    def _setWebhook(self, bot: FakeBot, params: dict[str, str]) -> bool | None:
+        url = params["url"]
+        if url and not url.startswith("https://") and not self.server.allow_http_webhooks:
+            return self._refuse(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        bot.webhook = params if url else {}  # an empty url removes the webhook
         return True
 
     def _deleteWebhook(self, bot: FakeBot, params: dict[str, str]) -> bool:

@@ -17,10 +17,14 @@ from tests.knowledge.conftest import rival, shop  # noqa: F401
 @pytest.fixture
 def fake_telegram() -> Iterator[FakeTelegram]:
     with running_fake_telegram() as server:
+        # The app runs on http://localhost here; Telegram (and the fake, by default) wants https webhooks.
+        server.allow_http_webhooks = True
         os.environ["TELEGRAM_API_URL"] = server.base_url
+        os.environ["TELEGRAM_ALLOW_HTTP_WEBHOOK"] = "true"
         get_settings.cache_clear()
         yield server
         del os.environ["TELEGRAM_API_URL"]
+        os.environ.pop("TELEGRAM_ALLOW_HTTP_WEBHOOK", None)
         get_settings.cache_clear()
 
 
