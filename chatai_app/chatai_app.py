@@ -1,6 +1,7 @@
 """Builds the Reflex app: pages plus the JSON API mounted through `api_transformer`."""
 
-from __future__ import annotations
+import logging
+import uuid
 
 import reflex as rx
 
@@ -19,17 +20,34 @@ from chatai_app.pages import (
     profile,
     signup,
 )
+from chatai_app.services.errors import AuthenticationRequired, DomainError
+
+log = logging.getLogger(__name__)
 
 
-def _add_app_cors(api) -> None:
-    api.add_middleware(AppCors)
+def _add_app_cors(api: object) -> None:
+    api.add_middleware(AppCors)  # type: ignore[attr-defined]
 
 
 # Reflex adds a CORS layer that echoes any Origin with credentials (it calls `App._add_cors` by class name):
 # ours allows the app's own origin only and leaves the widget API to its per-assistant allow-list.
 rx.App._add_cors = staticmethod(_add_app_cors)  # type: ignore[method-assign]
 
+
+def _backend_error(exception: Exception) -> rx.event.EventSpec:
+    """A handler's error for the user: a domain error says what went wrong (signed out: to the login page);
+    anything else shows only an id that points at the log, never internals."""
+    if isinstance(exception, AuthenticationRequired):
+        return rx.redirect("/login")
+    if isinstance(exception, DomainError):
+        return rx.toast.error(exception.message, id="backend_error")
+    error_id = uuid.uuid4().hex[:12]
+    log.error("console handler failed (error id %s)", error_id, exc_info=exception)
+    return rx.toast.error(f"Something went wrong (error id {error_id}); please try again", id="backend_error")
+
+
 app = rx.App(
+    backend_exception_handler=_backend_error,
     api_transformer=[build_api(), guarded],
     html_lang="en",
 )

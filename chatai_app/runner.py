@@ -127,6 +127,7 @@ def _supervise(children: list[Child]) -> int:
 
 def _say_where_the_secret_comes_from() -> None:
     settings = get_settings()
+    assert settings.secret_key  # made now, before the children start
     if "SECRET_KEY" not in os.environ:
         print(f"Signing key: {settings.data_dir / 'secret_key'} (generated once; set SECRET_KEY to manage it)")
 

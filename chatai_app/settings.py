@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = None
     redis_url: str | None = None
-    secret_key: str = ""  # unset: a random key generated once into the data dir (refused in production)
+    # SECRET_KEY; unset: a random key generated once into the data dir on first use (refused in production)
+    configured_secret_key: str = Field(default="", alias="SECRET_KEY")
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     public_url: str | None = None
@@ -73,15 +74,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _require_a_private_secret(self) -> Settings:
-        if self.secret_key == KNOWN_PUBLIC_SECRET:
+        if self.configured_secret_key == KNOWN_PUBLIC_SECRET:
             raise ValueError("SECRET_KEY is a publicly known example value; set a random one (or unset it)")
-        if self.environment == "production" and len(self.secret_key) < MIN_SECRET_LENGTH:
+        if self.environment == "production" and len(self.configured_secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(
                 f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters in production"
             )
-        if not self.secret_key:
-            self.secret_key = load_or_create_secret_key(self.data_dir)
         return self
+
+    @cached_property
+    def secret_key(self) -> str:
+        """SECRET_KEY, or the install's own key from the data dir (made on first use)."""
+        return self.configured_secret_key or load_or_create_secret_key(self.data_dir)
 
     @property
     def base_url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from chatai_app.db import dispose_engines, session_scope
 from chatai_app.embedded_pg import start_embedded_postgres
 from chatai_app.migrations import upgrade_to_head
 from chatai_app.settings import get_settings
+
+# A key per test run: nothing is written into the project's ./var by the tests.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 
 # Tables that hold reference data seeded by migrations; everything else is emptied per test.
 SEEDED_TABLES = {"alembic_version", "plans", "system_settings"}

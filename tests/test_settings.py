@@ -11,23 +11,23 @@ from chatai_app.settings import KNOWN_PUBLIC_SECRET, Settings
 @pytest.mark.parametrize("secret", ["", KNOWN_PUBLIC_SECRET, "too-short"])
 def test_production_refuses_default_or_weak_secret(secret: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production", secret_key=secret)
+        Settings(environment="production", SECRET_KEY=secret)
 
 
 def test_production_accepts_a_strong_secret() -> None:
-    settings = Settings(environment="production", secret_key="x" * 48)
+    settings = Settings(environment="production", SECRET_KEY="x" * 48)
     assert settings.is_production
 
 
 def test_no_install_signs_with_a_public_default(tmp_path: Path) -> None:
     """Unset SECRET_KEY: a random key is generated once into the data dir (0600) and reused."""
-    first = Settings(environment="development", secret_key="", CHATAI_DATA_DIR=tmp_path).secret_key
-    again = Settings(environment="development", secret_key="", CHATAI_DATA_DIR=tmp_path).secret_key
-    other = Settings(environment="development", secret_key="", CHATAI_DATA_DIR=tmp_path / "other").secret_key
+    first = Settings(environment="development", SECRET_KEY="", CHATAI_DATA_DIR=tmp_path).secret_key
+    again = Settings(environment="development", SECRET_KEY="", CHATAI_DATA_DIR=tmp_path).secret_key
+    other = Settings(environment="development", SECRET_KEY="", CHATAI_DATA_DIR=tmp_path / "other").secret_key
     assert len(first) >= 48 and first == again and other != first
     assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
     with pytest.raises(ValidationError, match="publicly known"):
-        Settings(environment="development", secret_key=KNOWN_PUBLIC_SECRET)
+        Settings(environment="development", SECRET_KEY=KNOWN_PUBLIC_SECRET)
 
 
 def test_base_url_follows_port_unless_public_url_is_set() -> None:
