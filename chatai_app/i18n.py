@@ -68,6 +68,12 @@ UI: dict[str, dict[str, str]] = {
     "telegram_bots": {"en": "Telegram bots", "ru": "Telegram-боты"},
     "bot_token": {"en": "Bot token from @BotFather", "ru": "Токен бота от @BotFather"},
     "connect": {"en": "Connect", "ru": "Подключить"},
+    "remove_bot": {"en": "Remove bot", "ru": "Удалить бота"},
+    "remove_bot_confirm": {
+        "en": "It stops answering at once and Telegram stops sending it messages. Its dialogs stay.",
+        "ru": "Бот сразу перестанет отвечать, Telegram перестанет присылать ему сообщения. Диалоги сохранятся.",
+    },
+    "cancel": {"en": "Cancel", "ru": "Отмена"},
     "settings": {"en": "Settings", "ru": "Настройки"},
     "message_placeholder": {"en": "Ask something…", "ru": "Задайте вопрос…"},
     "send": {"en": "Send", "ru": "Отправить"},
@@ -203,6 +209,15 @@ MESSAGES_RU: dict[str, str] = {
         "Это не похоже на токен бота от @BotFather (123456:ABC...)"
     ),
     "Your session has ended; please sign in again": "Сессия завершена, войдите снова",
+    "Choose polling or webhook": "Выберите polling или webhook",
+    "Bot not found": "Бот не найден",
+    (
+        "Webhook mode needs the app on HTTPS: Telegram refuses http:// webhook URLs. Set PUBLIC_URL to the "
+        "https:// address of this app, or use polling"
+    ): (
+        "Для режима webhook приложение должно работать по HTTPS: Telegram не принимает адреса http://. "
+        "Укажите в PUBLIC_URL адрес https:// этого приложения или выберите polling"
+    ),
 }
 
 

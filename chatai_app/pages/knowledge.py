@@ -179,17 +179,51 @@ def _search() -> rx.Component:
     )
 
 
+def _remove_bot(bot: rx.Var) -> rx.Component:
+    """A remove button that asks first: the bot stops answering at once."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.icon_button(rx.icon("trash-2"), size="1", variant="ghost", color_scheme="red", class_name="bot-remove")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(t("remove_bot"), " @", bot["username"]),
+            rx.alert_dialog.description(t("remove_bot_confirm")),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(t("cancel"), variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        t("delete"),
+                        color_scheme="red",
+                        class_name="bot-remove-confirm",
+                        on_click=KnowledgeState.remove_bot(bot["id"]),
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
 def _bot_row(bot: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.icon("send", size=16),
         rx.text("@", bot["username"], weight="medium"),
-        rx.badge(bot["mode"]),
+        rx.select(
+            ["polling", "webhook"],
+            value=bot["mode"],
+            on_change=lambda mode: KnowledgeState.change_bot_mode(bot["id"], mode),
+            size="1",
+            class_name="bot-mode",
+        ),
         rx.badge(bot["status"], color_scheme=rx.cond(bot["status"] == "running", "green", "gray")),
         rx.text(bot["hint"], size="1", color_scheme="gray"),
         rx.cond(bot["last_update"] != "", rx.text("⟳ ", bot["last_update"], size="1", color_scheme="gray")),
         rx.cond(bot["error"] != "", rx.text(bot["error"], size="1", color_scheme="red")),
         rx.spacer(),
         rx.switch(checked=bot["enabled"] != "", on_change=lambda value: KnowledgeState.toggle_bot(bot["id"], value)),
+        _remove_bot(bot),
         width="100%",
         align="center",
         class_name="bot-row",

@@ -253,6 +253,32 @@ class KnowledgeState(rx.State):
         return None
 
     @rx.event
+    async def change_bot_mode(self, bot_id: str, mode: str):
+        """Polling <-> webhook for a connected bot (Telegram is told at once when the bot is on)."""
+        session_state, context = await signed_in(self)
+        try:
+            await telegram.set_mode(tenant_id=context.tenant_id, bot_id=uuid.UUID(bot_id), mode=mode)
+        except ValidationFailed as exc:
+            await self._reload(context)
+            return rx.toast.error(session_state.message(next(iter(exc.fields.values()))))
+        except DomainError as exc:
+            await self._reload(context)
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return None
+
+    @rx.event
+    async def remove_bot(self, bot_id: str):
+        """Asked for after the confirmation dialog: the bot is forgotten and its webhook released."""
+        session_state, context = await signed_in(self)
+        try:
+            await telegram.remove_bot(tenant_id=context.tenant_id, bot_id=uuid.UUID(bot_id))
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return None
+
+    @rx.event
     async def search(self, form: dict[str, str]):
         session_state, context = await signed_in(self)
         try:
