@@ -38,12 +38,13 @@ class Fleet:
             return True
         return self.runners[bot_id].active.identity() != wanted[bot_id].identity()
 
-    async def sync(self) -> None:
-        """Start new or re-enabled bots we can lease, stop removed, disabled, changed or lost ones."""
+    async def sync(self, restart: uuid.UUID | None = None) -> None:
+        """Start new or re-enabled bots we can lease, stop removed, disabled, changed or lost ones; `restart`:
+        a bot switched on again (its mode was just re-applied) starts afresh instead of waiting out a backoff."""
         async with self._lock:
             wanted = {bot.id: bot for bot in await telegram.active_bots()}
             held = await self.leases.renew()
-            for bot_id in [b for b in self.runners if self._outdated(b, wanted, held)]:
+            for bot_id in [b for b in self.runners if b == restart or self._outdated(b, wanted, held)]:
                 await self.runners.pop(bot_id).stop()
                 await self.leases.release(str(bot_id))
             for bot_id, active in wanted.items():
@@ -76,6 +77,7 @@ class Fleet:
                 if event.type in FLEET_EVENTS:
                     log.info("event %s for tenant %s", event.type, event.tenant_id)
                 if event.type == "bot.changed":
-                    await self.sync()
+                    enabled = event.data.get("action") == "enabled"
+                    await self.sync(restart=uuid.UUID(str(event.data["bot_id"])) if enabled else None)
                 elif event.type == "telegram.outbox" and (runner := self.runners.get(uuid.UUID(event.data["bot_id"]))):
                     runner.outbox_ready.set()  # a webhook update queued a reply

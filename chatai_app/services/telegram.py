@@ -258,7 +258,11 @@ async def active_bots() -> list[ActiveBot]:
 
 
 async def record_status(bot_id: uuid.UUID, *, status: str, error: str = "", offset: int | None = None) -> None:
-    values: dict[str, Any] = {"status": status, "last_error": error[:500]}
+    """A runner's status; a bot switched off meanwhile keeps "stopped" (its offset is still recorded)."""
+    values: dict[str, Any] = {
+        "status": sa.case((BotInstance.enabled, status), else_=BotInstance.status),
+        "last_error": sa.case((BotInstance.enabled, error[:500]), else_=BotInstance.last_error),
+    }
     if offset is not None:
         values |= {"update_offset": offset, "last_update_at": utcnow()}
     async with session_scope() as session:

@@ -95,6 +95,7 @@ class FakeTelegram(ThreadingHTTPServer):
         self.message_ids: defaultdict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self.invalid_calls: list[tuple[str, str]] = []
         self.allow_http_webhooks = False  # Telegram refuses http:// webhook URLs; local tests may lift that
+        self.max_poll_s = 2.0  # long polls are held at most this long (Telegram: the timeout asked for)
 
     @property
     def base_url(self) -> str:
@@ -217,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         if bot.webhook:
             return self._refuse(409, "Conflict: can't use getUpdates method while webhook is active; "
                                      "use deleteWebhook to delete the webhook first")  # fmt: skip
-        offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), 2.0)
+        offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), self.server.max_poll_s)
         deadline = time.monotonic() + timeout
         with self.server.lock:
             if offset:
