@@ -14,21 +14,70 @@ from pathlib import Path
 
 from chatai_app.migrations import ROOT, upgrade_to_head
 from chatai_app.settings import get_settings
+from chatai_app.supervision import HEARTBEAT_S, STATUS_ENV, STATUS_FILE, write_status
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 READY_TIMEOUT_S = 600
 
 
+BACKOFF_START_S = 0.5  # the first restart of a child that had been running fine
+BACKOFF_MAX_S = 30.0
+STABLE_AFTER_S = 30.0  # a child that ran this long before dying starts its backoff afresh
+POLL_S = 0.25
+EXTERNAL_DB_CHECK_S = 5.0
+DOWN_REMINDER_S = 60.0
+
+
+def say(message: str) -> None:
+    """The supervisor's own log line (the children log theirs with the same layout)."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} chatai.run {message}", file=sys.stderr, flush=True)
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
 @dataclass
 class Child:
+    """One supervised process: started in a session of its own, restarted with backoff when it dies."""
+
     name: str
-    process: subprocess.Popen[bytes]
+    args: list[str]
+    env: dict[str, str] | None = None
+    cwd: Path = ROOT
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    quick_deaths: int = 0
+    started_at: float = 0.0
+    started_wall: float = 0.0
+    restart_at: float | None = None
+    last_exit: str = ""
+    last_exit_wall: float | None = None
+
+    def start(self) -> None:
+        # A session of its own: Ctrl-C reaches only us, and we stop children in order.
+        self.process = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, start_new_session=True)
+        self.started_at, self.started_wall, self.restart_at = time.monotonic(), time.time(), None
+
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    @property
+    def state(self) -> str:
+        return "restarting" if self.restart_at is not None or self.exit_code() is not None else "running"
 
     def stop(self, timeout_s: float = 20) -> None:
         """Ask the child's whole process group to stop; kill it if it does not."""
+        if self.process is None:
+            return
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
             if self.process.poll() is not None:
-                return
+                break
             try:
                 os.killpg(self.process.pid, sig)
             except ProcessLookupError:
@@ -37,11 +86,221 @@ class Child:
                 self.process.wait(timeout_s if sig != signal.SIGKILL else 5)
             except subprocess.TimeoutExpired:
                 continue
+        self.clear_group()
+
+    def clear_group(self, grace_s: float = 3.0) -> None:
+        """What the dead child left behind in its process group (a web server's workers holding the port)."""
+        if self.process is None:
+            return
+        pgid = self.process.pid
+        for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 1.0)):
+            try:
+                os.killpg(pgid, sig)
+            except (ProcessLookupError, PermissionError):
+                return
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(pgid, 0)
+                except (ProcessLookupError, PermissionError):
+                    return
+                time.sleep(0.05)
+
+    def status(self) -> dict[str, object]:
+        now = time.monotonic()
+        return {
+            "state": self.state,
+            "pid": self.process.pid if self.process is not None and self.exit_code() is None else None,
+            "restarts": self.restarts,
+            "started_at": self.started_wall,
+            "last_exit": self.last_exit,
+            "last_exit_at": self.last_exit_wall,
+            "restart_in_s": round(max(0.0, self.restart_at - now), 1) if self.restart_at is not None else None,
+        }
 
 
-def _spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
-    # A session of its own: Ctrl-C reaches only us, and we stop children in order.
-    return Child(name, subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True))
+class EmbeddedDatabase:
+    """Watches the embedded server's postmaster; when it dies, starts it again on the same data dir and socket
+    (crash recovery keeps what was committed; the children's pools reconnect by themselves)."""
+
+    mode = "embedded"
+
+    def __init__(self, data_dir: Path) -> None:
+        from chatai_app.embedded_pg import postmaster_pid
+
+        self.data_dir = data_dir
+        self.pid = postmaster_pid(data_dir)
+        self.state, self.restarts, self.detail = "up", 0, ""
+        self.down_since = 0.0
+        self.failures = 0
+        self.next_try = 0.0
+
+    def check(self) -> bool:
+        """True when something changed."""
+        from chatai_app.embedded_pg import postmaster_pid, restart_embedded_postgres
+
+        now = time.monotonic()
+        if self.state == "up":
+            pid = postmaster_pid(self.data_dir)
+            if pid is not None:
+                self.pid = pid
+                return False
+            say(f"PostgreSQL (embedded) is down: its postmaster (pid {self.pid}) is gone; restarting it on the "
+                "same data directory. Meanwhile the app answers 503")  # fmt: skip
+            self.state, self.down_since, self.failures, self.next_try = "restarting", now, 0, now
+            self.detail = f"postmaster pid {self.pid} died"
+        if now < self.next_try:
+            return False
+        try:
+            restart_embedded_postgres(self.data_dir, attempts=1)
+        except Exception as exc:
+            self.failures += 1
+            wait_s = min(BACKOFF_MAX_S, 2.0**self.failures)
+            self.next_try, self.detail = now + wait_s, str(exc).splitlines()[0][:200]
+            say(f"PostgreSQL (embedded) did not start (attempt {self.failures}): {self.detail}; next try in "
+                f"{wait_s:.0f} s")  # fmt: skip
+            return True
+        self.pid, self.restarts, self.state, self.detail = postmaster_pid(self.data_dir), self.restarts + 1, "up", ""
+        say(f"PostgreSQL (embedded) is back after {time.monotonic() - self.down_since:.1f} s (pid {self.pid}); "
+            "the processes reconnect by themselves")  # fmt: skip
+        return True
+
+    def status(self) -> dict[str, object]:
+        return {"mode": self.mode, "state": self.state, "restarts": self.restarts, "detail": self.detail}
+
+
+class ExternalDatabase:
+    """A server named by DATABASE_URL is not ours to restart: say clearly that it is gone, and when it is back."""
+
+    mode = "external"
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        parts = psycopg.conninfo.conninfo_to_dict(self.url)
+        self.where = f"{parts.get('host') or 'localhost'}:{parts.get('port') or 5432}/{parts.get('dbname', '')}"
+        self.state, self.restarts, self.detail = "up", 0, ""
+        self.down_since = self.next_check = self.reminded = 0.0
+
+    def check(self) -> bool:
+        import psycopg
+
+        now = time.monotonic()
+        if now < self.next_check:
+            return False
+        self.next_check = now + EXTERNAL_DB_CHECK_S
+        try:
+            psycopg.connect(self.url, connect_timeout=3).close()
+        except psycopg.Error as exc:
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            if self.state == "up" or now - self.reminded >= DOWN_REMINDER_S:
+                since = f" for {now - self.down_since:.0f} s" if self.state == "down" else ""
+                say(f"PostgreSQL at {self.where} is unreachable{since}: {detail}. It is an external server "
+                    "(DATABASE_URL), so it is not restarted here; the app answers 503 until it is back")  # fmt: skip
+                self.reminded = now
+            changed = self.state != "down"
+            if changed:
+                self.down_since = now
+            self.state, self.detail = "down", detail
+            return changed
+        if self.state == "down":
+            say(f"PostgreSQL at {self.where} is reachable again after {now - self.down_since:.1f} s")
+            self.state, self.detail = "up", ""
+            return True
+        return False
+
+    def status(self) -> dict[str, object]:
+        return {"mode": self.mode, "state": self.state, "restarts": self.restarts, "detail": self.detail}
+
+
+class Supervisor:
+    """Keeps the children alive (restart with backoff and a log line), watches the database, and reports both
+    in a status file for /readyz and /metrics of the web app (see supervision.py)."""
+
+    def __init__(
+        self,
+        children: list[Child],
+        *,
+        status_file: Path | None = None,
+        database: EmbeddedDatabase | ExternalDatabase | None = None,
+    ) -> None:
+        self.children = children
+        self.status_file = status_file
+        self.database = database
+        self.started_wall = time.time()
+        self._written = 0.0
+        if status_file is not None:
+            for child in children:
+                child.env = dict(child.env if child.env is not None else os.environ, **{STATUS_ENV: str(status_file)})
+
+    def child(self, name: str) -> Child:
+        return next(child for child in self.children if child.name == name)
+
+    def start(self) -> None:
+        for child in self.children:
+            child.start()
+        self.write_status()
+
+    def check(self) -> None:
+        """One round: notice dead children, restart those whose backoff ran out, watch the database."""
+        changed = False
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is None and (code := child.exit_code()) is not None:
+                child.clear_group()
+                ran_s = now - child.started_at
+                child.quick_deaths = 0 if ran_s >= STABLE_AFTER_S else child.quick_deaths + 1
+                delay = min(BACKOFF_MAX_S, BACKOFF_START_S * 2 ** max(0, child.quick_deaths - 1))
+                child.restart_at, child.last_exit, child.last_exit_wall = now + delay, describe_exit(code), time.time()
+                say(f"{child.name} (pid {child.process.pid if child.process else '?'}) exited: {child.last_exit} "
+                    f"after {ran_s:.1f} s; restarting it in {delay:.1f} s (restart #{child.restarts + 1})")  # fmt: skip
+                changed = True
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.start()
+                child.restarts += 1
+                say(f"{child.name} restarted (pid {child.process.pid if child.process else '?'}, "
+                    f"restart #{child.restarts})")  # fmt: skip
+                changed = True
+        if self.database is not None:
+            try:
+                changed = self.database.check() or changed
+            except Exception as exc:  # watching must never stop the supervisor
+                say(f"database watch failed: {type(exc).__name__}: {exc}")
+        if changed or time.monotonic() - self._written >= HEARTBEAT_S:
+            self.write_status()
+
+    def status(self) -> dict[str, object]:
+        return {
+            "supervisor": {"pid": os.getpid(), "started_at": self.started_wall, "updated_at": time.time()},
+            "database": self.database.status() if self.database is not None else {},
+            "processes": {child.name: child.status() for child in self.children},
+        }
+
+    def write_status(self) -> None:
+        self._written = time.monotonic()
+        if self.status_file is not None:
+            try:
+                write_status(self.status_file, self.status())
+            except OSError as exc:
+                say(f"could not write {self.status_file}: {exc}")
+
+    def run(self, stopping: list[int]) -> int:
+        """Until a stop signal: keep everything alive. Then stop the children, last started first."""
+        try:
+            while not stopping:
+                self.check()
+                time.sleep(POLL_S)
+            print("stopping ChatAI ...")
+            return 0
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        if self.status_file is not None:
+            self.status_file.unlink(missing_ok=True)
 
 
 async def _bootstrap_admin() -> None:
@@ -62,11 +321,15 @@ async def _bootstrap_admin() -> None:
         await dispose_engines()
 
 
-def _wait_until_served(url: str, children: list[Child]) -> bool:
+def _wait_until_served(url: str, supervisor: Supervisor, stopping: list[int]) -> bool:
+    """Until the web app answers; the worker and the fleet are restarted meanwhile, the web app is not (a build
+    that fails would fail again)."""
     deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if any(child.process.poll() is not None for child in children):
+    web = supervisor.child("web")
+    while time.monotonic() < deadline and not stopping:
+        if web.exit_code() is not None:
             return False
+        supervisor.check()
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -86,7 +349,7 @@ def _child_env(database_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def _start_children(env: dict[str, str], port: int) -> list[Child]:
+def _children(env: dict[str, str], port: int) -> list[Child]:
     reflex = str(Path(sys.executable).parent / "reflex")
     web_args = [
         reflex,
@@ -100,29 +363,10 @@ def _start_children(env: dict[str, str], port: int) -> list[Child]:
         str(port),
     ]
     return [
-        _spawn("web", web_args, env),
-        _spawn("worker", [sys.executable, "-m", "chatai_app.worker"], env),
-        _spawn("bot_fleet", [sys.executable, "-m", "bot_fleet"], env),
+        Child("web", web_args, env),
+        Child("worker", [sys.executable, "-m", "chatai_app.worker"], env),
+        Child("bot_fleet", [sys.executable, "-m", "bot_fleet"], env),
     ]
-
-
-def _supervise(children: list[Child]) -> int:
-    """Block until a stop signal or until a child dies; then stop everything."""
-    stopping: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: stopping.append(signum)) for sig in STOP_SIGNALS}
-    try:
-        while not stopping:
-            if dead := [c for c in children if c.process.poll() is not None]:
-                print(f"{dead[0].name} exited with code {dead[0].process.returncode}; stopping", file=sys.stderr)
-                return 1
-            time.sleep(0.3)
-        print("stopping ChatAI ...")
-        return 0
-    finally:
-        for child in reversed(children):
-            child.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _say_where_the_secret_comes_from() -> None:
@@ -141,15 +385,28 @@ def run_everything(*, data_dir: Path, port: int) -> int:
     _say_where_the_secret_comes_from()
     from chatai_app.cli import _database_url
 
+    embedded = not get_settings().database_url
     database_url = _database_url(data_dir)
     upgrade_to_head(database_url)
     asyncio.run(_bootstrap_admin())
-    children = _start_children(_child_env(database_url, port), port)
-    base_url = get_settings().base_url
-    if not _wait_until_served(f"http://127.0.0.1:{port}/login/", children):
-        print("ChatAI did not come up; see the output above", file=sys.stderr)
-        for child in reversed(children):
-            child.stop()
-        return 1
-    print(f"\nChatAI is running at {base_url}  (ready in {time.monotonic() - started:.1f} s; Ctrl-C stops it)\n")
-    return _supervise(children)
+    database = EmbeddedDatabase(data_dir) if embedded else ExternalDatabase(database_url)
+    supervisor = Supervisor(
+        _children(_child_env(database_url, port), port),
+        status_file=data_dir.resolve() / STATUS_FILE,
+        database=database,
+    )
+    stopping: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: stopping.append(signum)) for sig in STOP_SIGNALS}
+    try:
+        supervisor.start()
+        if not _wait_until_served(f"http://127.0.0.1:{port}/login/", supervisor, stopping):
+            if not stopping:
+                print("ChatAI did not come up; see the output above", file=sys.stderr)
+            supervisor.stop()
+            return 0 if stopping else 1
+        base_url = get_settings().base_url
+        print(f"\nChatAI is running at {base_url}  (ready in {time.monotonic() - started:.1f} s; Ctrl-C stops it)\n")
+        return supervisor.run(stopping)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

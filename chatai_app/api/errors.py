@@ -7,14 +7,13 @@ that is down or a pool that stays full becomes a 503 with Retry-After and one lo
 from __future__ import annotations
 
 import logging
-import time
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatai_app.api.web_security import BodyTooLarge, too_large_body
+from chatai_app.outages import OutageLog, first_line, unavailable_kind
 from chatai_app.services import errors
 from chatai_app.services.billing import InsufficientFunds
 from chatai_app.services.knowledge.uploads import UploadRejected
@@ -71,32 +70,18 @@ def request_id_of(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
-_last_logged: dict[str, float] = {}
+OUTAGES = OutageLog(log)
 
 
-def _log_once_in_a_while(kind: str, message: str, every_s: float = 10.0) -> None:
+def _log_once_in_a_while(kind: str, message: str) -> None:
     """One line per kind of outage every few seconds, not a traceback per request."""
-    now = time.monotonic()
-    if now - _last_logged.get(kind, 0.0) >= every_s:
-        _last_logged[kind] = now
-        log.error("%s: %s", kind, message)
-
-
-def unavailable_kind(exc: BaseException) -> str | None:
-    """'database_busy' for a pool that stayed full, 'database_down' for a lost database, else None."""
-    if isinstance(exc, sa_exc.TimeoutError):
-        return "database_busy"
-    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or (type(exc).__module__.startswith(
-        "psycopg"
-    ) and type(exc).__name__ in ("OperationalError", "InterfaceError")):
-        return "database_down"
-    return None
+    OUTAGES.failed(kind, message)
 
 
 def unexpected_error_response(request: Request, exc: Exception) -> JSONResponse:
     request_id = request_id_of(request)
     if kind := unavailable_kind(exc):
-        _log_once_in_a_while(kind, str(exc).splitlines()[0][:200])
+        _log_once_in_a_while(kind, first_line(exc))
         body = {"error": "unavailable", "message": "The service is briefly unavailable; please retry",
                 "request_id": request_id}  # fmt: skip
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
