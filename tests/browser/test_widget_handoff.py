@@ -84,7 +84,11 @@ def test_visitor_on_another_origin_reaches_a_live_operator(
     box.fill("How much is courier delivery?")
     box.press("Enter")
     expect(visitor.locator(".msg[data-role=assistant]").last).to_contain_text("300 roubles")
-    expect(visitor.locator(".src a").first).to_contain_text("delivery.txt")
+    source = visitor.locator(".src span").first  # files are private by default: the cited passage, no link
+    expect(source).to_contain_text("delivery.txt")
+    expect(visitor.locator(".src a")).to_have_count(0)
+    source.click()
+    expect(visitor.locator(".src .quote").first).to_contain_text("300 roubles")
 
     box.fill("Позовите оператора, пожалуйста")
     box.press("Enter")
