@@ -8,6 +8,7 @@ import signal
 
 from bot_fleet.fleet import Fleet, count_enabled_bots
 from chatai_app.db import dispose_engines
+from chatai_app.outages import OutageFilter, unavailable_kind
 
 log = logging.getLogger("bot_fleet")
 
@@ -17,7 +18,12 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("bot fleet started; %d enabled bot(s) registered", await count_enabled_bots())
+    try:
+        log.info("bot fleet started; %d enabled bot(s) registered", await count_enabled_bots())
+    except Exception as exc:  # the database is away: the fleet starts anyway and picks the bots up later
+        if unavailable_kind(exc) is None:
+            raise
+        log.warning("bot fleet started; the database is not reachable yet, bots start when it is")
     await Fleet().run(stop)
     await dispose_engines()
     log.info("bot fleet stopped")
@@ -26,4 +32,5 @@ async def main() -> None:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("aiogram").setLevel(logging.WARNING)  # its request logs would carry the bot token URL
+    OutageFilter.install()  # a library's traceback of a lost database becomes one line per kind
     asyncio.run(main())

@@ -7,7 +7,7 @@ import logging
 import uuid
 from contextlib import suppress
 
-from bot_fleet.runner import BotRunner, shared_session
+from bot_fleet.runner import OUTAGES, BotRunner, shared_session
 from chatai_app.db import session_scope
 from chatai_app.services import telegram
 from chatai_app.services.bots import count_enabled_bots as _count
@@ -54,13 +54,24 @@ class Fleet:
                     self.runners[bot_id] = runner
                     log.info("bot @%s started (%s)", active.username, active.mode)
 
+    async def resync(self, restart: uuid.UUID | None = None) -> None:
+        """sync() that outlives a lost database: one line per kind of failure, the running bots keep going
+        (their own loops wait for the database too), and the next round picks up where this one failed."""
+        try:
+            await self.sync(restart)
+        except Exception as exc:
+            if not OUTAGES.report(exc, where="fleet sync"):
+                log.exception("fleet sync failed; trying again in %d s", RESYNC_EVERY_S)
+            return
+        OUTAGES.recovered()
+
     async def run(self, stop: asyncio.Event) -> None:
-        await self.sync()
+        await self.resync()
         follower = asyncio.create_task(self._follow())
         while not stop.is_set():
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=RESYNC_EVERY_S)
-            await self.sync()
+            await self.resync()
         follower.cancel()
         with suppress(asyncio.CancelledError):
             await follower
@@ -78,6 +89,6 @@ class Fleet:
                     log.info("event %s for tenant %s", event.type, event.tenant_id)
                 if event.type == "bot.changed":
                     enabled = event.data.get("action") == "enabled"
-                    await self.sync(restart=uuid.UUID(str(event.data["bot_id"])) if enabled else None)
+                    await self.resync(restart=uuid.UUID(str(event.data["bot_id"])) if enabled else None)
                 elif event.type == "telegram.outbox" and (runner := self.runners.get(uuid.UUID(event.data["bot_id"]))):
                     runner.outbox_ready.set()  # a webhook update queued a reply

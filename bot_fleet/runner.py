@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 from contextlib import suppress
 
 from aiogram import Bot
@@ -14,10 +15,13 @@ from aiogram.enums import ChatAction
 from aiogram.exceptions import AiogramError, TelegramNetworkError, TelegramRetryAfter
 from aiogram.types import Update
 
+from chatai_app.outages import OutageLog
 from chatai_app.services import telegram
 from chatai_app.settings import get_settings
 
 log = logging.getLogger("bot_fleet")
+OUTAGES = OutageLog(log)  # one line per kind of database failure for the whole fleet, not one per bot and try
+MAX_BACKOFF_S = 30.0
 POLL_TIMEOUT_S = 20
 SEND_RATE_PER_S = 30  # Telegram's broadcast limit per bot
 MAX_SEND_ATTEMPTS = 5
@@ -69,12 +73,14 @@ class BotRunner:
                 await asyncio.sleep(exc.retry_after)
                 continue
             except (AiogramError, TelegramNetworkError) as exc:
-                await self._status("error", str(exc))
+                await self._quietly(self._status("error", str(exc)))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
-            await self._status("running")
-            return
+            if await self._quietly(self._status("running")):
+                return
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_S)
 
     async def _poll(self) -> None:
         backoff = 1.0
@@ -93,9 +99,14 @@ class BotRunner:
                 await asyncio.sleep(exc.retry_after)
                 continue
             except (AiogramError, TelegramNetworkError) as exc:  # 409: a webhook is set (enable re-applies the mode)
-                await self._status("error", str(exc))
+                await self._quietly(self._status("error", str(exc)))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
+                continue
+            except Exception as exc:  # the database is away (status not recorded): poll again when it is back
+                self._trouble(exc, "poll")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             for update in updates:
                 if self.stopping:
@@ -105,8 +116,26 @@ class BotRunner:
                     await self.handle(update)
                     self.offset = update.update_id + 1
                     await telegram.record_status(self.active.id, status="running", offset=self.offset)
+                except Exception as exc:  # not handled: the next poll brings it again (deduplicated by update id)
+                    self._trouble(exc, "update")
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_S)
+                    break
                 finally:
                     self.busy = False
+
+    def _trouble(self, exc: BaseException, where: str) -> None:
+        """A lost database: one line per kind for the whole fleet. Anything else: its traceback, once per try."""
+        if not OUTAGES.report(exc, where=f"bot @{self.active.username} {where}"):
+            log.error("bot @%s: %s failed", self.active.username, where, exc_info=exc)
+
+    async def _quietly(self, step: Awaitable[None]) -> bool:
+        try:
+            await step
+        except Exception as exc:
+            self._trouble(exc, "status")
+            return False
+        return True
 
     async def _status(self, status: str, error: str = "") -> None:
         """Write the status only when it changes: a thousand idle bots must not hammer the database."""
@@ -137,8 +166,8 @@ class BotRunner:
         while not self.stopping:
             try:
                 batch = await self._send_batch()
-            except Exception:  # the database went away for a moment: the sender must outlive it
-                log.exception("bot @%s: outbox round failed", self.active.username)
+            except Exception as exc:  # the database went away for a moment: the sender must outlive it
+                self._trouble(exc, "outbox round")
                 await asyncio.sleep(IDLE_OUTBOX_CHECK_S)
                 continue
             if not batch:

@@ -84,3 +84,36 @@ class OutageLog:
             return False
         self.failed(kind, first_line(exc), where=where)
         return True
+
+
+class OutageFilter(logging.Filter):
+    """A handler filter for libraries that log a traceback per failure (procrastinate, aiogram, Reflex): a record
+    whose exception is a database outage becomes one line, and repeats of its kind within `every_s` are dropped."""
+
+    def __init__(self, every_s: float = DEFAULT_EVERY_S) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info or record.exc_info[1] is None:
+            return True
+        exc = record.exc_info[1]
+        kind = unavailable_kind(exc)
+        if kind is None:
+            return True
+        now = time.monotonic()
+        if now - self._last.get(kind, -1e9) < self.every_s:
+            return False
+        self._last[kind] = now
+        record.msg, record.args = f"{kind}: %s (%s)", (first_line(exc), record.getMessage()[:200])
+        record.exc_info, record.exc_text = None, None
+        return True
+
+    @classmethod
+    def install(cls, every_s: float = DEFAULT_EVERY_S) -> OutageFilter:
+        """On every handler of the root logger (call after logging.basicConfig)."""
+        installed = cls(every_s)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(installed)
+        return installed

@@ -6,17 +6,28 @@ inside their own transactions (services/jobs.py); this module only executes them
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import uuid
+from contextlib import suppress
 from functools import lru_cache
 
 from procrastinate import App, Blueprint, JobContext, PsycopgConnector, RetryStrategy, builtin_tasks
 
+from chatai_app.outages import OutageFilter, OutageLog, first_line
 from chatai_app.services.jobs import INGEST_DOCUMENT_TASK, KNOWLEDGE_QUEUE, TASK_NAMESPACE
 from chatai_app.settings import get_settings
 
 log = logging.getLogger("chatai.worker")
-STALLED_AFTER_S = 60
+# A worker proves it is alive every HEARTBEAT_S; one silent for STALLED_AFTER_S is dead (kill -9, power loss)
+# and its jobs go back to the queue, checked every STALLED_CHECK_CRON: a dead worker's job restarts within
+# about STALLED_AFTER_S + 5 s (it was 60 s + up to a minute).
+HEARTBEAT_S = 2.0
+STALLED_AFTER_S = 10.0
+STALLED_CHECK_CRON = "* * * * * */5"
+RECONNECT_MAX_S = 10.0
+OUTAGES = OutageLog(log)
 
 if __name__ == "__main__":
     # `python -m chatai_app.worker` (how `chatai run` starts it): run the importable module instead, so the
@@ -61,13 +72,16 @@ async def telegram_update(bot_id: str, update: dict) -> str:
     return await process_webhook_update(uuid.UUID(bot_id), update)
 
 
-@tasks.periodic(cron="* * * * *")
+@tasks.periodic(cron=STALLED_CHECK_CRON)
 @tasks.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
-    """Jobs of a worker that died (kill -9, power loss) go back to the queue."""
+    """Jobs of a worker that died (kill -9, power loss) go back to the queue (never this worker's own: a late
+    heartbeat of a busy loop must not run a job twice)."""
     manager = context.app.job_manager
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
-        log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
+        if job.worker_id is not None and job.worker_id == context.job.worker_id:
+            continue
+        log.warning("retrying stalled job %s (%s) of a dead worker", job.id, job.task_name)
         await manager.retry_job(job)
 
 
@@ -93,16 +107,71 @@ async def run_until_idle(queues: list[str] | None = None) -> None:
         await bound.run_worker_async(queues=queues, wait=False, install_signal_handlers=False)
 
 
-async def run_forever(concurrency: int = 2) -> None:
+async def _wait_for_database(stop: asyncio.Event) -> bool:
+    """Until PostgreSQL answers (True) or a stop signal (False): one log line per kind of failure."""
+    import psycopg
+
+    url, delay = _libpq_url(get_settings().require_database_url()), 0.5
+    while not stop.is_set():
+        try:
+            await (await psycopg.AsyncConnection.connect(url, connect_timeout=3)).close()
+            return True
+        except (psycopg.Error, OSError) as exc:
+            OUTAGES.failed("database_down", first_line(exc), where="worker")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        delay = min(delay * 2, RECONNECT_MAX_S)
+    return False
+
+
+async def _work_until(stop: asyncio.Event, concurrency: int) -> None:
+    """One procrastinate worker until it fails (raises), ends by itself (returns) or a stop signal (graceful:
+    cancelling it lets the jobs in hand finish)."""
     bound = connected_app()
     async with bound.open_async():
-        await bound.run_worker_async(concurrency=concurrency, install_signal_handlers=True)
+        worker = asyncio.create_task(
+            bound.run_worker_async(
+                concurrency=concurrency,
+                install_signal_handlers=False,
+                update_heartbeat_interval=HEARTBEAT_S,
+                stalled_worker_timeout=STALLED_AFTER_S,
+            )
+        )
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not worker.done():
+            worker.cancel()
+            with suppress(asyncio.CancelledError):
+                await worker
+            return
+        worker.result()
+
+
+async def run_forever(concurrency: int = 2) -> None:
+    """Work until SIGINT/SIGTERM. A lost database stops procrastinate's worker; this loop waits for the database
+    and starts a worker again (the jobs it had in flight are retried as stalled): the process outlives outages."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    while await _wait_for_database(stop):
+        OUTAGES.recovered()
+        try:
+            await _work_until(stop, concurrency)
+            if not stop.is_set():
+                log.warning("the job worker stopped by itself (its database connection broke); starting it again")
+        except Exception as exc:
+            if not OUTAGES.report(exc, where="worker"):
+                log.exception("the job worker failed; starting it again")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
 
 
 def main() -> None:
-    import asyncio
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # Every job start and end (a periodic one every few seconds) is not news for `chatai run`'s console.
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)  # its reconnect attempts: ours say it once
+    OutageFilter.install()  # procrastinate's own tracebacks of a lost database become one line per kind
     asyncio.run(run_forever())

@@ -6,7 +6,14 @@ from chatai_app.models.accounts import AuthSession, Membership, PlatformRole, Ra
 from chatai_app.models.assistants import Assistant, BotInstance, OutboxMessage, TelegramUpdate
 from chatai_app.models.billing import BalanceTransaction, Payment, PaymentEvent, Plan, PromoCode, PromoRedemption
 from chatai_app.models.dialogs import CannedReply, Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
-from chatai_app.models.knowledge import DEFAULT_EMBEDDING_DIM, Document, DocumentFile, KnowledgeChunk, QAPair
+from chatai_app.models.knowledge import (
+    DEFAULT_EMBEDDING_DIM,
+    Document,
+    DocumentFile,
+    IngestionBatch,
+    KnowledgeChunk,
+    QAPair,
+)
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
 
 metadata = SQLModel.metadata
@@ -25,6 +32,7 @@ __all__ = [
     "Document",
     "DocumentFile",
     "HandoffAudit",
+    "IngestionBatch",
     "KnowledgeChunk",
     "Membership",
     "OperatorPresence",

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from chatai_app.models._base import bigint_pk, created_at, fk, tenant_fk, text, timestamp, uuid_pk
@@ -93,6 +93,23 @@ class KnowledgeChunk(SQLModel, table=True):
     embedding: Any = _embedding_column()
     fts_config: str = _fts_config_column()
     tsv: Any = _tsv_column("content")
+    created_at: datetime = created_at()
+
+
+class IngestionBatch(SQLModel, table=True):
+    """One embedded batch of a document being ingested, kept until the document's chunks are swapped in: a job
+    that dies (worker killed, database lost) resumes after the last stored batch instead of from page 0. The
+    live chunks stay untouched meanwhile (a re-index serves the old ones until the swap)."""
+
+    __tablename__ = "ingestion_batches"
+
+    document_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    )
+    start: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    embedding_model: str = Field(max_length=120)
+    texts_hash: str = Field(max_length=64)  # the batch's chunk texts: a changed chunking never reuses vectors
+    vectors: list[list[float]] = Field(sa_column=sa.Column(JSONB, nullable=False))
     created_at: datetime = created_at()
 
 

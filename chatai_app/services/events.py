@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from chatai_app.outages import OutageLog
 from chatai_app.settings import get_settings
 
 CHANNEL = "chatai_events"
 log = logging.getLogger(__name__)
+OUTAGES = OutageLog(log)
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,9 @@ async def publish(event_type: str, tenant_id: object, **data: object) -> None:
     """Publish, never failing the caller: the state change is already committed; listeners can reload."""
     try:
         await get_event_bus().publish(Event(event_type, str(tenant_id), dict(data)))
-    except Exception:  # the bus being down must not lose the user's message
-        log.exception("could not publish %s", event_type)
+    except Exception as exc:  # the bus being down must not lose the user's message
+        if not OUTAGES.report(exc, where=f"publishing {event_type}"):
+            log.exception("could not publish %s", event_type)
 
 
 class EventHub:
@@ -134,14 +137,16 @@ class EventHub:
         while True:
             try:
                 async for event in self._bus_factory().subscribe():
+                    OUTAGES.recovered()
                     for queue in list(self._queues):
                         if queue.full():  # a stalled listener loses old events, never blocks the others
                             queue.get_nowait()
                         queue.put_nowait(event)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("event subscription lost; reconnecting")
+            except Exception as exc:  # a lost database: one line per kind, not a traceback a second
+                if not OUTAGES.report(exc, where="event subscription"):
+                    log.exception("event subscription lost; reconnecting")
                 await asyncio.sleep(1)
 
     async def close(self) -> None:

@@ -1,17 +1,25 @@
-"""Ingestion job: extract -> chunk -> embed (with progress) -> swap the document's chunks atomically."""
+"""Ingestion job: extract -> chunk -> embed (with progress) -> swap the document's chunks atomically.
+
+Each embedded batch is stored as it is done (`ingestion_batches`), so a job that dies on the way (worker killed,
+database lost) and is retried resumes after the last stored batch: extraction and chunking run again (they are
+deterministic and cheap), embedding only for what is missing. A stored batch is reused only for the same chunk
+texts and the same embedding model. The batches go away in the transaction that swaps the chunks in.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from chatai_app.db import session_scope
-from chatai_app.models import Assistant, Document, DocumentFile, KnowledgeChunk
+from chatai_app.models import Assistant, Document, DocumentFile, IngestionBatch, KnowledgeChunk
 from chatai_app.models._base import utcnow
 from chatai_app.services.knowledge.chunking import Chunk, chunk_blocks
 from chatai_app.services.knowledge.embeddings import EMBED_BATCH, EmbeddingProvider, provider_for
@@ -77,14 +85,59 @@ async def _set(document_id: uuid.UUID, **values: object) -> None:
         await session.exec(sa.update(Document).where(Document.id == document_id).values(updated_at=utcnow(), **values))
 
 
+def texts_hash(texts: list[str]) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode()).digest())
+    return digest.hexdigest()
+
+
+async def _stored_batches(document_id: uuid.UUID, model: str) -> dict[int, tuple[str, list[list[float]]]]:
+    async with session_scope() as session:
+        rows = await session.exec(
+            sa.select(IngestionBatch.start, IngestionBatch.texts_hash, IngestionBatch.vectors).where(
+                IngestionBatch.document_id == document_id, IngestionBatch.embedding_model == model
+            )
+        )
+        return {start: (digest, vectors) for start, digest, vectors in rows.all()}
+
+
+async def _stage(
+    document_id: uuid.UUID, start: int, model: str, digest: str, vectors: list[list[float]], progress: float
+) -> None:
+    """Keep one embedded batch and the progress in one transaction."""
+    values = {"embedding_model": model, "texts_hash": digest, "vectors": vectors, "created_at": utcnow()}
+    async with session_scope() as session:
+        await session.exec(
+            insert(IngestionBatch)
+            .values(document_id=document_id, start=start, **values)
+            .on_conflict_do_update(index_elements=["document_id", "start"], set_=values)
+        )
+        await session.exec(
+            sa.update(Document).where(Document.id == document_id).values(progress=progress, updated_at=utcnow())
+        )
+
+
 async def _embed_with_progress(
     document_id: uuid.UUID, provider: EmbeddingProvider, chunks: list[Chunk]
 ) -> list[list[float]]:
+    stored = await _stored_batches(document_id, provider.name)
     vectors: list[list[float]] = []
+    reused = 0
     for start in range(0, len(chunks), EMBED_BATCH):
         batch = [chunk.embedding_text() for chunk in chunks[start : start + EMBED_BATCH]]
-        vectors.extend(await provider.embed_passages(batch))
-        await _set(document_id, progress=round(0.05 + 0.9 * len(vectors) / len(chunks), 3))
+        digest = texts_hash(batch)
+        kept = stored.get(start)
+        if kept is not None and kept[0] == digest and len(kept[1]) == len(batch):
+            vectors.extend(kept[1])
+            reused += len(batch)
+            continue
+        embedded = await provider.embed_passages(batch)
+        vectors.extend(embedded)
+        progress = round(0.05 + 0.9 * len(vectors) / len(chunks), 3)
+        await _stage(document_id, start, provider.name, digest, embedded, progress)
+    if reused:
+        log.info("document %s: resumed, %d of %d chunks were embedded already", document_id, reused, len(chunks))
     return vectors
 
 
@@ -115,6 +168,7 @@ async def _store(
     try:
         async with session_scope() as session:
             await session.exec(sa.delete(KnowledgeChunk).where(KnowledgeChunk.document_id == document_id))
+            await session.exec(sa.delete(IngestionBatch).where(IngestionBatch.document_id == document_id))
             session.add_all(rows)
             await session.exec(
                 sa.update(Document)
