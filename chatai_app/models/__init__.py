@@ -15,10 +15,16 @@ from chatai_app.models.knowledge import (
     QAPair,
 )
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
+from chatai_app.models.security import AccountToken, EmailMessage, Invitation, LogRecord, RecoveryCode
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountToken",
+    "EmailMessage",
+    "Invitation",
+    "LogRecord",
+    "RecoveryCode",
     "DEFAULT_EMBEDDING_DIM",
     "Assistant",
     "AuditLog",

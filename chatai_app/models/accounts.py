@@ -36,6 +36,13 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = created_at()
     last_login_at: datetime | None = timestamp()
+    # issue 14: verified address, two-factor (TOTP secret encrypted at rest, last accepted time step), blocking
+    email_verified_at: datetime | None = timestamp()
+    totp_secret: str | None = Field(default=None, sa_type=sa.Text)
+    totp_enabled_at: datetime | None = timestamp()
+    totp_last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    blocked_at: datetime | None = timestamp()
+    blocked_reason: str = Field(default="", max_length=300)
 
 
 class Tenant(SQLModel, table=True):
@@ -48,6 +55,8 @@ class Tenant(SQLModel, table=True):
     balance_minor: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
     currency: str = Field(default="RUB", max_length=3)
     created_at: datetime = created_at()
+    blocked_at: datetime | None = timestamp()  # issue 14: its bots and widget answer with a notice
+    blocked_reason: str = Field(default="", max_length=300)
 
 
 class Membership(SQLModel, table=True):
