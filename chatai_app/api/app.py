@@ -8,6 +8,7 @@ from chatai_app.api import (
     auth_routes,
     billing_routes,
     chat_routes,
+    docs_routes,
     health_routes,
     knowledge_routes,
     provider_key_routes,
@@ -25,10 +26,11 @@ def build_api() -> FastAPI:
         version="0.1.0",
         description="JSON API of ChatAI. Authenticate with `/api/v1/auth/login`, then send "
         "`Authorization: Bearer <access_token>`; rotate with `/api/v1/auth/refresh`.",
-        docs_url="/docs",
+        docs_url=None,
         openapi_url="/openapi.json",
     )
     install_error_handlers(api)
+    docs_routes.install(api)
     api.include_router(health_routes.router)
     api.include_router(auth_routes.router)
     api.include_router(knowledge_routes.router)

@@ -141,13 +141,17 @@ async def list_dialogs(
 
 class OperatorReplyIn(BaseModel):
     text: str = Field(max_length=8000)
+    message_id: str | None = Field(
+        default=None, max_length=64, description="the client's id of this reply: a repeated send is stored once"
+    )
 
 
 @router.post("/dialogs/{dialog_id}/reply", status_code=201)
 async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: DialogsUser) -> dict[str, int]:
     """An operator answers the end user on the dialog's own channel (Telegram via the outbox)."""
     message_id = await inbox.reply(
-        tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=dialog_id, text=body.text
+        tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=dialog_id, text=body.text,
+        client_message_id=body.message_id or "",
     )
     return {"message_id": message_id}
 

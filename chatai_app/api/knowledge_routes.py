@@ -48,6 +48,32 @@ async def list_assistants(context: AssistantsReader, session: DbSession) -> list
     return await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
 
 
+@router.get("/{assistant_id}/footprint")
+async def assistant_footprint(
+    assistant_id: uuid.UUID, context: AssistantsReader, session: DbSession
+) -> assistants.Footprint:
+    """What deleting the assistant would remove: documents, Q&A pairs, Telegram bots, dialogs."""
+    return await assistants.footprint(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
+
+
+@router.delete("/{assistant_id}")
+async def delete_assistant(assistant_id: uuid.UUID, context: AssistantsManager) -> assistants.Footprint:
+    """Delete the assistant with its documents, Q&A pairs, Telegram bots and dialogs (transcripts included);
+    the ledger keeps its charges. Frees a slot of the plan. Archive instead to keep the dialogs."""
+    return await assistants.delete_assistant(tenant_id=context.tenant_id, assistant_id=assistant_id)
+
+
+@router.post("/{assistant_id}/archive", status_code=204)
+async def archive_assistant(assistant_id: uuid.UUID, context: AssistantsManager) -> None:
+    """Stop answering on the widget and Telegram (bots switched off); knowledge and dialogs are kept."""
+    await assistants.set_archived(tenant_id=context.tenant_id, assistant_id=assistant_id, archived=True)
+
+
+@router.post("/{assistant_id}/restore", status_code=204)
+async def restore_assistant(assistant_id: uuid.UUID, context: AssistantsManager) -> None:
+    await assistants.set_archived(tenant_id=context.tenant_id, assistant_id=assistant_id, archived=False)
+
+
 @router.put("/{assistant_id}/embedding-model", status_code=202)
 async def change_embedding_model(
     assistant_id: uuid.UUID, body: EmbeddingModelIn, context: AssistantsManager, session: DbSession

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import Assistant
+from chatai_app.models import Assistant, BotInstance, Dialog, Document, QAPair
 from chatai_app.models._base import utcnow
 from chatai_app.services import handoff, plans, widget
 from chatai_app.services.errors import NotFound, ValidationFailed
@@ -22,10 +23,11 @@ class AssistantOut:
     name: str
     language: str
     embedding_model: str
+    archived: bool = False
 
     @classmethod
     def of(cls, assistant: Assistant) -> AssistantOut:
-        return cls(assistant.id, assistant.name, assistant.language, assistant.embedding_model)
+        return cls(assistant.id, assistant.name, assistant.language, assistant.embedding_model, not assistant.is_active)
 
 
 async def create_assistant(
@@ -144,3 +146,77 @@ def settings_of(assistant: Assistant) -> dict[str, Any]:
     values = {key: getattr(assistant, key) for key in EDITABLE}
     values["temperature"] = float(values["temperature"])
     return {"id": str(assistant.id), **values}
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What goes with an assistant when it is deleted (shown in the confirmation)."""
+
+    documents: int
+    qa_pairs: int
+    bots: int
+    dialogs: int
+
+
+async def footprint(*, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> Footprint:
+    await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    counts = []
+    for table in (Document, QAPair, BotInstance, Dialog):
+        stmt = sa.select(sa.func.count()).select_from(table).where(
+            table.tenant_id == tenant_id, table.assistant_id == assistant_id
+        )
+        counts.append(int((await session.exec(stmt)).one()[0]))
+    return Footprint(*counts)
+
+
+async def set_archived(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID, archived: bool) -> None:
+    """Archive: the assistant stops answering on the widget and Telegram (its bots are switched off), keeps its
+    knowledge and dialogs, and still counts toward the plan. Restore switches it back on (bots stay off until
+    the owner enables them)."""
+    from chatai_app.db import session_scope
+    from chatai_app.services import events
+
+    async with session_scope() as session:
+        assistant = await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        assistant.is_active, assistant.updated_at = not archived, utcnow()
+        session.add(assistant)
+        bots = []
+        if archived:
+            bots = list(
+                (
+                    await session.exec(
+                        sa.update(BotInstance)
+                        .where(BotInstance.tenant_id == tenant_id, BotInstance.assistant_id == assistant_id)
+                        .values(enabled=False)
+                        .returning(BotInstance.id)
+                    )
+                ).scalars()
+            )
+    await events.publish("assistant.updated", tenant_id, assistant_id=assistant_id, fields=["is_active"])
+    for bot_id in bots:
+        await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="disabled")
+
+
+async def delete_assistant(*, tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> Footprint:
+    """Delete the assistant with everything that belongs to it: documents and their chunks, Q&A pairs, its
+    Telegram bots (disconnected) and its dialogs with their transcripts. Ledger rows stay (money history is
+    never deleted). Frees a slot of the plan. Returns what was removed."""
+    from chatai_app.db import session_scope
+    from chatai_app.services import events
+
+    async with session_scope() as session:
+        removed = await footprint(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        bots = list(
+            (
+                await session.exec(
+                    sa.select(BotInstance.id).where(
+                        BotInstance.tenant_id == tenant_id, BotInstance.assistant_id == assistant_id
+                    )
+                )
+            ).scalars()
+        )
+        await session.exec(sa.delete(Assistant).where(Assistant.id == assistant_id, Assistant.tenant_id == tenant_id))
+    for bot_id in bots:
+        await events.publish("bot.changed", tenant_id, bot_id=bot_id, action="removed")
+    await events.publish("assistant.deleted", tenant_id, assistant_id=assistant_id)
+    return removed

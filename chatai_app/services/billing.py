@@ -27,8 +27,8 @@ CHANNEL_PRICE_KEYS = {"widget": "pricing.widget_message_minor"}
 class InsufficientFunds(DomainError):
     code = "insufficient_funds"
 
-    def __init__(self, balance: int, needed: int) -> None:
-        super().__init__(f"The balance ({balance / 100:.2f}) is below the price of a reply ({needed / 100:.2f})")
+    def __init__(self, balance: int, needed: int, what: str = "the price of a reply") -> None:
+        super().__init__(f"The balance ({balance / 100:.2f} ₽) is below {what} ({needed / 100:.2f} ₽)")
         self.balance, self.needed = balance, needed
 
 
@@ -158,7 +158,9 @@ async def _floor(session: AsyncSession, tenant_id: uuid.UUID) -> int:
 
 
 def crossed(before: int, after: int, thresholds: list[int]) -> list[int]:
-    return [t for t in thresholds if after < t <= before]
+    """Thresholds the balance fell below: it was above one and is now under it. A balance that only starts at
+    a threshold (a new account's welcome bonus of 100 ₽ with a 100 ₽ alert) has not fallen below it."""
+    return [t for t in thresholds if after < t < before]
 
 
 async def _notice_low_balance(session: AsyncSession, tenant_id: uuid.UUID, before: int, after: int) -> None:
@@ -235,10 +237,13 @@ async def change_plan(*, session: AsyncSession, tenant_id: uuid.UUID, plan_code:
     month = plans.month_start().strftime("%Y-%m")
     entry = LedgerEntry(None, await balance(session=session, tenant_id=tenant_id), duplicate=True)
     if plan.monthly_price_minor:
-        entry = await charge(
-            session=session, tenant_id=tenant_id, amount=plan.monthly_price_minor,
-            idempotency_key=f"plan:{plan.code}:{month}", reference=f"{plan.name} plan, {month}",
-        )  # fmt: skip
+        try:
+            entry = await charge(
+                session=session, tenant_id=tenant_id, amount=plan.monthly_price_minor,
+                idempotency_key=f"plan:{plan.code}:{month}", reference=f"{plan.name} plan, {month}",
+            )  # fmt: skip
+        except InsufficientFunds as exc:
+            raise InsufficientFunds(exc.balance, exc.needed, f"the {plan.name} plan's monthly price") from None
     await plans.assign_plan(session=session, tenant_id=tenant_id, plan_code=plan.code)
     session.add(AuditLog(tenant_id=tenant_id, actor_user_id=actor, action="billing.plan_changed",
                          target_type="plan", target_id=plan.code))  # fmt: skip

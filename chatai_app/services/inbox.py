@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +39,9 @@ class InboxItem:
     operator_name: str
     preview: str
     operator_id: uuid.UUID | None = None
+    visitor_no: int = 0  # "Visitor 17": the dialog's number in the workspace, for visitors without a name
+    language: str = ""
+    page: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,15 @@ def _checked_text(text: str, field: str = "text") -> str:
     if not text or len(text) > MAX_TEXT:
         raise ValidationFailed({field: f"Write 1 to {MAX_TEXT} characters"})
     return text
+
+
+def _client_id(client_message_id: str) -> str | None:
+    value = (client_message_id or "").strip()
+    if not value:
+        return None
+    if len(value) > 64 or not all(c.isalnum() or c in "-_" for c in value):
+        raise ValidationFailed({"message_id": "Use up to 64 letters, digits, - or _"})
+    return f"op:{value}"
 
 
 def _view_condition(view: str, operator_id: uuid.UUID) -> sa.ColumnElement[bool]:
@@ -77,7 +90,7 @@ async def list_inbox(
         .scalar_subquery()
     )
     stmt = (
-        select(Dialog, Assistant.name, sa.func.coalesce(User.full_name, User.email), last_visible)
+        select(Dialog, Assistant.name, sa.func.coalesce(User.full_name, User.email), last_visible, _visitor_no())
         .join(Assistant, Assistant.id == Dialog.assistant_id)
         .outerjoin(User, User.id == Dialog.assigned_operator_id)
         .where(Dialog.tenant_id == tenant_id, _view_condition(view, operator_id))
@@ -87,10 +100,46 @@ async def list_inbox(
     else:
         stmt = stmt.order_by(Dialog.last_message_at.desc().nulls_last())
     return [
-        InboxItem(d.id, name, d.channel, d.end_user_name or d.external_chat_id[:24], d.end_user_contact, d.status,
+        InboxItem(d.id, name, d.channel, _who(d), d.end_user_contact, d.status,
                   d.priority, d.handoff_requested_at, d.last_message_at, d.unread_count, operator or "",
-                  (preview or "")[:120], d.assigned_operator_id)
-        for d, name, operator, preview in (await session.exec(stmt.limit(limit))).all()
+                  (preview or "")[:120], d.assigned_operator_id, int(number or 0), "",
+                  str((d.meta or {}).get("page", "")))
+        for d, name, operator, preview, number in (await session.exec(stmt.limit(limit))).all()
+    ]  # fmt: skip
+
+
+def _visitor_no() -> sa.ScalarSelect:
+    earlier = sa.orm.aliased(Dialog)
+    return (
+        select(sa.func.count())
+        .select_from(earlier)
+        .where(earlier.tenant_id == Dialog.tenant_id, earlier.created_at <= Dialog.created_at)
+        .scalar_subquery()
+    )
+
+
+def _who(dialog: Dialog) -> str:
+    """The end user's name or contact once given; '' for an anonymous visitor (the page shows "Visitor N")."""
+    return dialog.end_user_name or dialog.end_user_contact or ""
+
+
+async def earlier_dialogs(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, limit: int = 10
+                          ) -> list[InboxItem]:  # fmt: skip
+    """The same person's other dialogs (same chat on the channel, or the same contact)."""
+    dialog = await session.get(Dialog, dialog_id)
+    if dialog is None or dialog.tenant_id != tenant_id:
+        raise NotFound("Dialog not found")
+    same = sa.and_(Dialog.channel == dialog.channel, Dialog.external_chat_id == dialog.external_chat_id)
+    if dialog.end_user_contact:
+        same = sa.or_(same, Dialog.end_user_contact == dialog.end_user_contact)
+    stmt = (
+        select(Dialog).where(Dialog.tenant_id == tenant_id, Dialog.id != dialog_id, same)
+        .order_by(Dialog.last_message_at.desc().nulls_last()).limit(limit)
+    )  # fmt: skip
+    return [
+        InboxItem(d.id, "", d.channel, _who(d), d.end_user_contact, d.status, d.priority, d.handoff_requested_at,
+                  d.last_message_at, d.unread_count, "", "", d.assigned_operator_id)
+        for d in (await session.exec(stmt)).all()
     ]  # fmt: skip
 
 
@@ -144,11 +193,26 @@ async def close_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_i
     await delivery.announce(dialog, notice.id, "dialog.updated")
 
 
-async def reply(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, text: str) -> int:
-    """The operator answers on the dialog's own channel; replying to a waiting dialog takes it."""
+async def reply(
+    *, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, text: str, client_message_id: str = ""
+) -> int:
+    """The operator answers on the dialog's own channel; replying to a waiting dialog takes it. With a
+    `client_message_id` (the composer's id of this message) a repeated send returns the stored reply and
+    delivers nothing again."""
     text = _checked_text(text)
+    channel_id = _client_id(client_message_id)
     async with session_scope() as session:
-        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)  # the row lock orders repeats
+        if channel_id is not None:
+            existing = (
+                await session.exec(
+                    select(DialogMessage.id).where(
+                        DialogMessage.dialog_id == dialog_id, DialogMessage.channel_message_id == channel_id
+                    )
+                )
+            ).first()
+            if existing is not None:
+                return int(existing)
         if dialog.status == DialogStatus.operator and dialog.assigned_operator_id not in (None, operator_id):
             raise Conflict("Another operator is handling this dialog")
         took = dialog.status == DialogStatus.waiting
@@ -156,6 +220,10 @@ async def reply(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid
             handoff.take(session, dialog, operator_id=operator_id)
         dialog.unread_count = 0
         message = await delivery.add_message(session, dialog, "operator", text, author=operator_id)
+        if channel_id is not None:
+            message.channel_message_id = channel_id
+            session.add(message)
+            await session.flush()
         await delivery.deliver(session, dialog, message)
     await delivery.announce(dialog, message.id, *(("handoff.taken",) if took else ()))
     assert message.id is not None
@@ -185,11 +253,18 @@ async def dialog_header(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_i
         raise NotFound("Dialog not found")
     assistant = await session.get(Assistant, dialog.assistant_id)
     operator = await _operator_name(session, dialog.assigned_operator_id) if dialog.assigned_operator_id else ""
+    earlier = sa.orm.aliased(Dialog)
+    number = (
+        await session.exec(
+            select(sa.func.count()).select_from(earlier)
+            .where(earlier.tenant_id == tenant_id, earlier.created_at <= dialog.created_at)
+        )
+    ).one()  # fmt: skip
     return InboxItem(
-        dialog.id, assistant.name if assistant else "", dialog.channel,
-        dialog.end_user_name or dialog.external_chat_id[:24], dialog.end_user_contact, dialog.status,
-        dialog.priority, dialog.handoff_requested_at, dialog.last_message_at, dialog.unread_count, operator, "",
-        dialog.assigned_operator_id,
+        dialog.id, assistant.name if assistant else "", dialog.channel, _who(dialog), dialog.end_user_contact,
+        dialog.status, dialog.priority, dialog.handoff_requested_at, dialog.last_message_at, dialog.unread_count,
+        operator, "", dialog.assigned_operator_id, int(number), await delivery.dialog_language(session, dialog),
+        str((dialog.meta or {}).get("page", "")),
     )  # fmt: skip
 
 

@@ -88,7 +88,7 @@
     ".src a,.src span{color:inherit;margin-right:8px}.quote{margin:4px 0;padding-left:8px;border-left:2px solid #d1d5db;white-space:pre-wrap}.typing{font-size:12px;color:#6b7280;padding:0 14px;min-height:16px}" +
     ".form{display:none;padding:10px 12px;border-top:1px solid #e5e7eb;gap:6px;flex-direction:column;font-size:13px}" +
     ".form.open{display:flex}input,textarea{font:inherit;border:1px solid #d1d5db;border-radius:8px;padding:8px}" +
-    ".foot{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb}.foot textarea{flex:1;resize:none;height:40px}" +
+    ".foot{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb}.foot textarea{flex:1;resize:none;height:40px;font-size:16px}" +
     ".btn{border:0;border-radius:8px;color:#fff;padding:0 14px;cursor:pointer;font:inherit}" +
     ".human{background:none;border:0;color:#2563eb;cursor:pointer;font-size:12px;padding:4px 12px 0;text-align:left}" +
     ".err{color:#b91c1c;font-size:12px;padding:0 12px}";
@@ -191,6 +191,7 @@
   function render(m) {
     if (shown[m.id]) return;
     shown[m.id] = true;
+    if (m.role === "operator") { clearTimeout(typingTimer); ui.typing.textContent = ""; }  // the message is here
     lastId = Math.max(lastId, m.id);
     ui.list.appendChild(bubble(m));
     ui.list.scrollTop = ui.list.scrollHeight;
