@@ -50,6 +50,7 @@ app = rx.App(
     backend_exception_handler=_backend_error,
     api_transformer=[build_api(), guarded],
     html_lang="en",
+    stylesheets=["/chatai.css"],  # assets/chatai.css: the console's layout and design rules
 )
 
 for page in (

@@ -14,7 +14,10 @@ def _labelled(label_key: str, control: rx.Component, field: str) -> rx.Component
     return rx.vstack(
         rx.text(t(label_key), size="2", weight="medium"),
         control,
-        rx.cond(S.errors.contains(field), rx.text(S.errors.get(field, ""), size="1", color_scheme="red")),
+        rx.cond(
+            S.errors.contains(field),
+            rx.text(S.errors.get(field, ""), size="1", color_scheme="red", class_name="field-error"),
+        ),
         spacing="1",
         width="100%",
     )
@@ -28,10 +31,16 @@ def _text(field: str, **props: object) -> rx.Component:
     )
 
 
-def _choice(field: str, options: list[str], label_key: str | None = None) -> rx.Component:
+def _choice(field: str, options: list[str], group: str, label_key: str | None = None) -> rx.Component:
+    """A dropdown whose options are shown through the catalogue (`<group>.<option>`)."""
     return _labelled(
         label_key or field,
-        rx.select(options, value=S.values.get(field, ""), on_change=lambda v: S.set_choice(field, v), id=field),
+        rx.select.root(
+            rx.select.trigger(id=field, width="100%"),
+            rx.select.content(*[rx.select.item(t(f"{group}.{o}"), value=o) for o in options]),
+            value=S.values.get(field, ""),
+            on_change=lambda v: S.set_choice(field, v),
+        ),
         field,
     )
 
@@ -44,16 +53,27 @@ def _widget_section() -> rx.Component:
     return rx.vstack(
         rx.heading(t("widget"), size="4"),
         rx.text(t("embed_code"), size="2"),
-        rx.code_block(S.embed_code, language="markup", width="100%", id="embed-code"),
+        rx.hstack(
+            rx.box(S.embed_code, id="embed-code", class_name="embed-code"),
+            rx.button(
+                rx.icon("copy", size=14),
+                t("copy"),
+                variant="soft",
+                type="button",
+                id="copy-embed",
+                on_click=[rx.set_clipboard(S.embed_code), S.copied],
+            ),
+            width="100%",
+            align="start",
+            wrap="wrap",
+        ),
         rx.link(t("open_chat_page"), href=S.chat_page_url, is_external=True, size="2"),
-        rx.grid(
+        rx.box(
             _text("widget_title"),
             _text("widget_colour"),
-            _choice("widget_position", ["right", "left"]),
-            _choice("widget_language", ["auto", "en", "ru"]),
-            columns="4",
-            spacing="3",
-            width="100%",
+            _choice("widget_position", ["right", "left"], "position"),
+            _choice("widget_language", ["auto", "en", "ru"], "lang"),
+            class_name="grid-4",
         ),
         _switch("handoff_button", S.handoff_button, S.set_handoff_button),
         _labelled(
@@ -76,7 +96,7 @@ def _widget_section() -> rx.Component:
 def settings_page() -> rx.Component:
     return app_shell(
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), t("back")), href="/assistants/" + S.values.get("id", "")),
-        rx.heading(t("settings"), size="7"),
+        rx.heading(S.assistant_name, " · ", t("settings"), size="6", id="settings-heading", class_name="page-title"),
         rx.form(
             rx.vstack(
                 _text("name"),
@@ -91,31 +111,27 @@ def settings_page() -> rx.Component:
                     ),
                     "system_prompt",
                 ),
-                rx.grid(
-                    _choice("tone", ["friendly", "formal", "concise", "playful", "neutral"]),
-                    _choice("language", ["auto", "en", "ru"]),
-                    _choice("provider", ["offline", "openai"]),
+                rx.box(
+                    _choice("tone", ["friendly", "formal", "concise", "playful", "neutral"], "tone"),
+                    _choice("language", ["auto", "en", "ru"], "lang"),
+                    _choice("provider", ["offline", "openai"], "provider"),
                     _text("model"),
                     _text("temperature"),
                     _text("max_tokens"),
-                    columns="3",
-                    spacing="3",
-                    width="100%",
+                    class_name="grid-3",
                 ),
                 _switch("knowledge_enabled", S.knowledge_enabled, S.set_knowledge_enabled),
                 _switch("citations_enabled", S.citations_enabled, S.set_citations_enabled),
                 _text("greeting"),
                 _text("handoff_keywords"),
                 rx.heading(t("handoff_rules"), size="4"),
-                rx.grid(
-                    _choice("on_llm_failure", ["apology", "handoff"]),
+                rx.box(
+                    _choice("on_llm_failure", ["apology", "handoff"], "failure"),
                     _text("fallback_after", type="number"),
                     _text("wait_timeout_s", type="number"),
-                    _choice("on_timeout", ["ai", "offline_form"]),
+                    _choice("on_timeout", ["ai", "offline_form"], "timeout"),
                     _text("priority", type="number"),
-                    columns="3",
-                    spacing="3",
-                    width="100%",
+                    class_name="grid-3",
                 ),
                 _switch("repeat_detection", S.repeat_detection, S.set_repeat_detection),
                 _widget_section(),
@@ -127,6 +143,7 @@ def settings_page() -> rx.Component:
             reset_on_submit=False,
             width="100%",
         ),
+        active="assistants",
     )
 
 

@@ -5,63 +5,116 @@ from __future__ import annotations
 
 import reflex as rx
 
-from chatai_app.components.i18n import t
-from chatai_app.components.layout import app_shell
+from chatai_app.components.i18n import both_text, enum_label, t
+from chatai_app.components.layout import app_shell, field_error, page_header
 from chatai_app.state.billing import AdminBillingState as A
 from chatai_app.state.billing import BillingState as B
 from chatai_app.state.session import SessionState
 
-KINDS = ["all", "charge", "refund", "topup", "welcome_bonus", "promo", "adjustment"]
+KINDS = ["charge", "refund", "topup", "welcome_bonus", "promo", "adjustment"]
+PLAN_CODES = ["free", "pro", "business", "enterprise"]
 
 
-def _feedback(state: type[rx.State]) -> rx.Component:
-    return rx.fragment(
-        rx.cond(state.message != "", rx.callout(state.message, color_scheme="green", size="1", id="billing-message")),
-        rx.cond(state.error != "", rx.callout(state.error, color_scheme="red", size="1", id="billing-error")),
-    )
+def _plan_name(code: rx.Var, name: rx.Var) -> rx.Component:
+    return rx.match(code, *[(c, t(f"plan.{c}")) for c in PLAN_CODES], name)
 
 
 def _plan_card(plan: rx.Var) -> rx.Component:
     current = plan["code"] == B.plan_code
     return rx.card(
-        rx.heading(plan["name"], size="4"),
-        rx.text(plan["price"], " / ", t("month"), weight="bold"),
-        rx.text(plan["limits"], size="1", color_scheme="gray"),
-        rx.cond(
-            current,
-            rx.badge(t("current_plan"), color_scheme="green"),
-            rx.button(t("choose"), size="1", on_click=B.choose_plan(plan["code"]), class_name="choose-plan"),
+        rx.heading(_plan_name(plan["code"], plan["name"]), size="4"),
+        rx.text(plan["price"], " ", t("per_month"), weight="bold", class_name="plan-price"),
+        rx.text(
+            rx.cond(SessionState.lang == "ru", plan["limits_ru"], plan["limits_en"]), size="1", color_scheme="gray"
+        ),
+        rx.box(
+            rx.cond(
+                current,
+                rx.badge(t("current_plan"), color_scheme="green"),
+                rx.button(t("choose"), size="1", on_click=B.ask_plan(plan["code"]), class_name="choose-plan"),
+            ),
+            margin_top="0.5em",
         ),
         class_name="plan-card",
+        custom_attrs={"data-plan": plan["code"]},
+    )
+
+
+def _plan_confirmation() -> rx.Component:
+    plan = B.pending_plan
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(t("confirm_plan")),
+            rx.alert_dialog.description(
+                t("confirm_plan_text"),
+                " ",
+                rx.text.span(_plan_name(plan.get("code", ""), plan.get("name", "")), weight="bold"),
+                " — ",
+                rx.text.span(plan.get("price", ""), weight="bold", id="confirm-plan-price"),
+                ".",
+                size="2",
+            ),
+            rx.text(t("balance"), ": ", B.balance, " ₽", size="2", color_scheme="gray", margin_top="0.5em"),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(t("cancel"), variant="soft", color_scheme="gray", on_click=B.cancel_plan)
+                ),
+                rx.alert_dialog.action(
+                    rx.button(t("choose"), color_scheme="green", on_click=B.choose_plan(""), id="confirm-plan")
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+            max_width="28em",
+        ),
+        open=B.pending_plan.length() > 0,
     )
 
 
 def _overview() -> rx.Component:
-    return rx.grid(
+    return rx.box(
         rx.card(
             rx.text(t("balance"), size="2", color_scheme="gray"),
             rx.heading(B.balance, " ₽", size="8", id="balance"),
             rx.form(
-                rx.hstack(
-                    rx.input(name="amount", placeholder="1000", width="8em", id="topup-amount"),
+                rx.box(
+                    rx.input(name="amount", placeholder=t("amount_rub"), width="9em", id="topup-amount"),
                     rx.button(t("top_up"), type="submit", id="topup-submit", disabled=~B.payments_enabled),
+                    class_name="row-wrap",
                 ),
                 on_submit=B.top_up,
+                margin_top="0.5em",
             ),
             rx.cond(~B.payments_enabled, rx.text(t("payments_off"), size="1", color_scheme="gray")),
             rx.form(
-                rx.hstack(
+                rx.box(
                     rx.input(name="code", placeholder=t("promo_code"), id="promo-code", width="10em"),
                     rx.button(t("apply"), type="submit", id="promo-submit", variant="soft"),
+                    class_name="row-wrap",
                 ),
                 on_submit=B.redeem,
                 margin_top="0.6em",
             ),
         ),
         rx.card(
-            rx.text(t("plan"), ": ", rx.text.span(B.plan_name, weight="bold", id="plan-name"), size="2"),
-            rx.foreach(B.usage, lambda u: rx.text(u["name"], ": ", u["used"], " / ", u["limit"], size="1")),
-            rx.foreach(B.notices, lambda n: rx.text(n["when"], " · ", n["text"], size="1", color_scheme="orange")),
+            rx.text(
+                t("plan"),
+                ": ",
+                rx.text.span(_plan_name(B.plan_code, B.plan_name), weight="bold", id="plan-name"),
+                size="2",
+            ),
+            rx.text(t("usage"), size="1", color_scheme="gray", margin_top="0.5em"),
+            rx.foreach(
+                B.usage, lambda u: rx.text(enum_label(u["name"], "limit"), ": ", u["used"], " / ", u["limit"], size="1")
+            ),
+            rx.cond(B.notices.length() > 0, rx.text(t("notices"), size="1", color_scheme="gray", margin_top="0.5em")),
+            rx.foreach(
+                B.notices,
+                lambda n: rx.text(
+                    n["when"], " · ", both_text(n), size="1", color_scheme="orange", class_name="billing-notice"
+                ),
+            ),
         ),
         rx.card(
             rx.text(t("spend_30_days"), size="2", color_scheme="gray"),
@@ -74,89 +127,132 @@ def _overview() -> rx.Component:
                 height=160,
                 width="100%",
             ),
+            min_width="0",
         ),
-        columns="3",
-        spacing="4",
-        width="100%",
+        class_name="grid-3",
     )
 
 
 def _history() -> rx.Component:
     return rx.card(
-        rx.hstack(
+        rx.box(
             rx.heading(t("transactions"), size="4"),
-            rx.select(KINDS, value=B.kind, on_change=B.set_kind, size="1", id="kind-filter"),
+            rx.select.root(
+                rx.select.trigger(id="kind-filter"),
+                rx.select.content(
+                    rx.select.item(t("all"), value="all"), *[rx.select.item(t(f"tx.{k}"), value=k) for k in KINDS]
+                ),
+                value=B.kind,
+                on_change=B.set_kind,
+                size="1",
+            ),
             rx.form(
-                rx.hstack(
+                rx.box(
                     rx.input(name="since", type="date", size="1"),
                     rx.input(name="until", type="date", size="1"),
                     rx.button(t("search"), type="submit", size="1", variant="soft"),
+                    class_name="row-wrap",
                 ),
                 on_submit=B.filter,
                 reset_on_submit=False,
             ),
-            rx.spacer(),
             rx.button(t("export_csv"), on_click=B.export_csv, size="1", id="export-csv"),
-            align="center",
-            wrap="wrap",
-            width="100%",
+            class_name="row-wrap",
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(k))
-                        for k in ("date", "type", "amount", "balance_after", "reference")
-                    ]
-                )
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(k))
+                            for k in ("date", "type", "amount", "balance_after", "reference")
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        B.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r["when"], white_space="nowrap"),
+                            rx.table.cell(rx.badge(enum_label(r["type"], "tx"))),
+                            rx.table.cell(r["amount"], white_space="nowrap"),
+                            rx.table.cell(r["after"], white_space="nowrap"),
+                            rx.table.cell(rx.cond(SessionState.lang == "ru", r["reference_ru"], r["reference_en"])),
+                            class_name="tx-row",
+                        ),
+                    )
+                ),
+                width="100%",
             ),
-            rx.table.body(
-                rx.foreach(
-                    B.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(r["when"]),
-                        rx.table.cell(rx.badge(r["type"])),
-                        rx.table.cell(r["amount"]),
-                        rx.table.cell(r["after"]),
-                        rx.table.cell(r["reference"]),
-                        class_name="tx-row",
-                    ),
-                )
-            ),
-            width="100%",
+            class_name="table-scroll",
+            margin_top="0.75em",
         ),
+        rx.cond(B.rows.length() == 0, rx.text(t("no_transactions"), size="2", color_scheme="gray")),
     )
 
 
 def billing_page() -> rx.Component:
     return app_shell(
-        rx.heading(t("billing"), size="7"),
-        _feedback(B),
+        page_header(t("billing")),
         _overview(),
-        rx.grid(rx.foreach(B.plan_cards, _plan_card), columns="3", spacing="3", width="100%"),
+        rx.box(rx.foreach(B.plan_cards, _plan_card), class_name="grid-4"),
         _history(),
+        _plan_confirmation(),
+        active="billing",
+    )
+
+
+def _admin_field(label: str, name: str, **props) -> rx.Component:
+    return rx.box(
+        rx.text(t(label), size="2", weight="medium", as_="label", html_for=f"pricing-{name}"),
+        rx.input(
+            name=name,
+            id=f"pricing-{name}",
+            default_value=A.pricing.get(name, ""),
+            key=A.pricing.get(name, ""),
+            width="100%",
+            **props,
+        ),
+        field_error(A.errors.get(name, "")),
     )
 
 
 def admin_billing_page() -> rx.Component:
     return app_shell(
-        rx.heading(t("admin_billing"), size="7"),
-        _feedback(A),
-        rx.grid(
+        page_header(t("admin_billing")),
+        rx.box(
             rx.card(
                 rx.heading(t("pricing"), size="4"),
                 rx.text(t("pricing_help"), size="1", color_scheme="gray"),
                 rx.form(
-                    rx.text_area(
-                        name="pricing",
-                        default_value=A.pricing,
-                        key=A.pricing,
-                        rows="10",
+                    rx.vstack(
+                        _admin_field("message_price", "message"),
+                        _admin_field("widget_message_price", "widget_message"),
+                        _admin_field("welcome_bonus_rub", "welcome_bonus"),
+                        _admin_field("low_balance_thresholds", "thresholds"),
+                        rx.text(t("zero_balance_behaviour"), size="2", weight="medium"),
+                        rx.select.root(
+                            rx.select.trigger(),
+                            rx.select.content(
+                                rx.select.item(t("zero.stop"), value="stop"),
+                                rx.select.item(t("zero.handoff"), value="handoff"),
+                            ),
+                            value=A.pricing.get("zero_balance", "stop"),
+                            on_change=A.set_zero_balance,
+                        ),
+                        rx.text(t("token_prices"), size="2", weight="medium"),
+                        rx.text_area(
+                            name="token_prices",
+                            default_value=A.pricing.get("token_prices", ""),
+                            key=A.pricing.get("token_prices", ""),
+                            rows="3",
+                            width="100%",
+                            id="pricing-tokens",
+                        ),
+                        field_error(A.errors.get("token_prices", "")),
+                        rx.button(t("save"), type="submit", id="pricing-save"),
                         width="100%",
-                        id="pricing-json",
-                        font_family="monospace",
                     ),
-                    rx.button(t("save"), type="submit", id="pricing-save"),
                     on_submit=A.save_pricing,
                     reset_on_submit=False,
                 ),
@@ -166,9 +262,14 @@ def admin_billing_page() -> rx.Component:
                     rx.heading(t("adjust_balance"), size="4"),
                     rx.form(
                         rx.vstack(
-                            rx.input(name="email", placeholder=t("owner_email"), id="adjust-email"),
-                            rx.input(name="amount", placeholder="+500 / -100", id="adjust-amount"),
-                            rx.input(name="reason", placeholder=t("reason"), id="adjust-reason"),
+                            rx.input(name="email", placeholder=t("owner_email"), id="adjust-email", width="100%"),
+                            rx.input(
+                                name="amount",
+                                placeholder=t("amount_rub") + " (+500 / -100)",
+                                id="adjust-amount",
+                                width="100%",
+                            ),
+                            rx.input(name="reason", placeholder=t("reason"), id="adjust-reason", width="100%"),
                             rx.button(t("apply"), type="submit", id="adjust-submit"),
                         ),
                         on_submit=A.adjust,
@@ -179,33 +280,54 @@ def admin_billing_page() -> rx.Component:
                     rx.heading(t("promo_codes"), size="4"),
                     rx.form(
                         rx.vstack(
-                            rx.input(name="code", placeholder="SPRING25", id="new-code"),
-                            rx.select(["amount", "percent"], name="kind", default_value="amount"),
-                            rx.input(name="value", placeholder=t("promo_value"), id="new-code-value"),
-                            rx.input(name="max_uses", placeholder=t("max_uses")),
+                            rx.input(name="code", placeholder="SPRING25", id="new-code", width="100%"),
+                            field_error(A.errors.get("promo_code", "")),
+                            rx.select.root(
+                                rx.select.trigger(id="new-code-kind"),
+                                rx.select.content(
+                                    rx.select.item(t("promo.amount"), value="amount"),
+                                    rx.select.item(t("promo.percent"), value="percent"),
+                                ),
+                                name="kind",
+                                default_value="amount",
+                            ),
+                            rx.input(name="value", placeholder=t("promo_value"), id="new-code-value", width="100%"),
+                            field_error(A.errors.get("promo_value", ""), id="new-code-value-error"),
+                            rx.input(name="max_uses", placeholder=t("max_uses"), width="100%"),
+                            field_error(A.errors.get("promo_max_uses", "")),
                             rx.input(name="expires", type="date"),
                             rx.button(t("add"), type="submit", id="new-code-submit"),
+                            width="100%",
                         ),
                         on_submit=A.add_code,
                     ),
                     rx.foreach(
                         A.codes,
                         lambda c: rx.text(
-                            c["code"], " · ", c["kind"], " ", c["value"], " · ", c["used"], " ", c["expires"], size="1"
+                            rx.text.span(c["code"], weight="bold"),
+                            " · ",
+                            c["value"],
+                            " · ",
+                            c["used"],
+                            " ",
+                            t("uses"),
+                            rx.cond(c["expires"] != "", rx.fragment(" · ", t("expires"), " ", c["expires"])),
+                            size="1",
+                            class_name="promo-row",
                         ),
                     ),
                     width="100%",
                 ),
                 width="100%",
             ),
-            columns="2",
-            spacing="4",
-            width="100%",
+            class_name="grid-2",
         ),
+        active="admin_billing",
     )
 
 
 def register(app: rx.App) -> None:
     app.add_page(billing_page, route="/billing", title="Billing · ChatAI", on_load=[SessionState.guard, B.load])
-    app.add_page(admin_billing_page, route="/admin/billing", title="Admin billing · ChatAI",
-                 on_load=[SessionState.guard, A.load])  # fmt: skip
+    app.add_page(
+        admin_billing_page, route="/admin/billing", title="Admin billing · ChatAI", on_load=[SessionState.guard, A.load]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from chatai_app.components.i18n import t
+from chatai_app.components.i18n import enum_label, t
 from chatai_app.components.layout import app_shell
 from chatai_app.state.session import SessionState
 
@@ -22,25 +22,27 @@ def dashboard_page() -> rx.Component:
         rx.heading(
             t("welcome"),
             rx.cond(SessionState.user_name != "", ", " + SessionState.user_name, ""),
-            size="7",
+            size="6",
             id="dashboard-heading",
         ),
         rx.hstack(
             rx.badge(t("workspace"), ": ", SessionState.tenant_name, size="2", id="tenant-name"),
-            rx.badge(t("role"), ": ", SessionState.role, size="2", color_scheme="gray"),
+            rx.badge(
+                t("role"), ": ", enum_label(SessionState.role, "role"), size="2", color_scheme="gray", id="role-badge"
+            ),
             rx.cond(SessionState.is_admin, rx.badge(t("admin_badge"), color_scheme="orange", size="2")),
             spacing="3",
+            wrap="wrap",
         ),
         rx.heading(t("next_steps"), size="4"),
-        rx.grid(
+        rx.box(
             _step("bot", "step_assistant", "/assistants"),
             _step("book-open", "step_knowledge", "/assistants"),
             _step("send", "step_channels", "/assistants"),
-            columns="3",
-            spacing="4",
-            width="100%",
+            class_name="grid-3",
         ),
         rx.link(t("api_docs"), href="/docs", is_external=True),
+        active="dashboard",
     )
 
 

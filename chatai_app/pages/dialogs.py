@@ -1,92 +1,161 @@
-"""/dialogs — every conversation of the workspace, filtered, searchable, updating live."""
+"""/dialogs — every conversation of the workspace, filtered, searchable, updating live: a full-width list of
+compact rows beside the transcript (phones: the list, then the transcript with a back button)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from chatai_app.components.i18n import t
-from chatai_app.components.layout import app_shell
+from chatai_app.components.i18n import enum_label, t
+from chatai_app.components.layout import app_shell, empty_state, page_header
 from chatai_app.state.dialogs import DialogsState as D
 from chatai_app.state.session import SessionState
 
-CHANNELS = ["all", "telegram", "widget", "api", "playground"]
-STATUSES = ["all", "ai", "waiting", "operator", "closed"]
+CHANNELS = ["telegram", "widget", "api", "playground"]
+STATUSES = ["ai", "waiting", "operator", "closed"]
+STATUS_COLOURS = {"waiting": "orange", "operator": "green", "ai": "blue", "closed": "gray"}
 
 
-def _select(name: str, options: list[str], value: rx.Var) -> rx.Component:
-    return rx.select(options, value=value, on_change=lambda v: D.set_filter(name, v), id=f"filter-{name}", size="2")
+def _select(name: str, group: str, options: list[str], value: rx.Var) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id=f"filter-{name}"),
+        rx.select.content(
+            rx.select.item(t("all"), value="all"), *[rx.select.item(t(f"{group}.{o}"), value=o) for o in options]
+        ),
+        value=value,
+        on_change=lambda v: D.set_filter(name, v),
+        size="2",
+    )
 
 
 def _filters() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.text(t("channel"), size="2"), _select("channel", CHANNELS, D.channel),
-            rx.text(t("status"), size="2"), _select("status", STATUSES, D.status),
+    return rx.card(
+        rx.box(
+            rx.text(t("channel"), size="2"),
+            _select("channel", "channel", CHANNELS, D.channel),
+            rx.text(t("status"), size="2"),
+            _select("status", "dialog", STATUSES, D.status),
             rx.text(t("assistant"), size="2"),
             rx.select.root(
-                rx.select.trigger(),
-                rx.select.content(rx.foreach(D.assistant_options, lambda o: rx.select.item(o[1], value=o[0]))),
-                value=D.assistant, on_change=lambda v: D.set_filter("assistant", v), size="2",
+                rx.select.trigger(id="filter-assistant"),
+                rx.select.content(
+                    rx.select.item(t("all"), value="all"),
+                    rx.foreach(D.assistant_options, lambda o: rx.select.item(o[1], value=o[0])),
+                ),
+                value=D.assistant,
+                on_change=lambda v: D.set_filter("assistant", v),
+                size="2",
             ),
-            align="center", wrap="wrap",
+            class_name="row-wrap",
         ),
         rx.form(
-            rx.hstack(
-                rx.input(name="query", placeholder=t("search_text"), id="dialog-search", width="16em"),
-                rx.text(t("from_date"), size="2"), rx.input(name="since", type="date"),
-                rx.text(t("to_date"), size="2"), rx.input(name="until", type="date"),
+            rx.box(
+                rx.input(
+                    name="query", placeholder=t("search_text"), id="dialog-search", flex="1 1 14em", min_width="0"
+                ),
+                rx.text(t("from_date"), size="2"),
+                rx.input(name="since", type="date", id="dialog-since"),
+                rx.text(t("to_date"), size="2"),
+                rx.input(name="until", type="date", id="dialog-until"),
                 rx.button(t("search"), type="submit"),
-                align="center", wrap="wrap",
+                rx.button(t("clear_filters"), type="button", variant="ghost", on_click=D.clear_filters),
+                class_name="row-wrap",
             ),
-            on_submit=D.apply_filters, reset_on_submit=False,
+            on_submit=D.apply_filters,
+            reset_on_submit=False,
+            margin_top="0.75em",
         ),
-        width="100%",
-    )  # fmt: skip
+    )
+
+
+def _status(status: rx.Var) -> rx.Component:
+    return rx.match(
+        status,
+        *[(s, rx.badge(t(f"dialog.{s}"), color_scheme=c)) for s, c in STATUS_COLOURS.items()],
+        rx.badge(status),
+    )
 
 
 def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(row["when"], size="1")),
-        rx.table.cell(rx.badge(row["channel"])),
-        rx.table.cell(row["assistant"]),
-        rx.table.cell(row["user"]),
-        rx.table.cell(rx.badge(row["status"], color_scheme=rx.cond(row["error"] != "", "red", "gray"))),
-        rx.table.cell(rx.text(row["preview"], size="1", color_scheme="gray")),
+    return rx.box(
+        rx.hstack(
+            rx.text(
+                rx.cond(row["user"] != "", row["user"], t("visitor")), weight="bold", size="2", class_name="ellipsis"
+            ),
+            rx.badge(enum_label(row["channel"], "channel"), variant="outline"),
+            _status(row["status"]),
+            rx.cond(row["error"] != "", rx.icon("triangle-alert", size=14, color="var(--red-9)")),
+            spacing="2",
+            align="center",
+            min_width="0",
+        ),
+        rx.text(row["when"], size="1", color_scheme="gray", white_space="nowrap"),
+        rx.box(rx.text.span(row["assistant"], weight="medium"), " · ", row["preview"], class_name="dialog-row-preview"),
         on_click=D.open_dialog(row["id"]),
-        cursor="pointer",
         class_name="dialog-row",
+        custom_attrs={"data-selected": rx.cond(D.selected == row["id"], "yes", "no"), "data-dialog": row["id"]},
     )
 
 
 def _message(message: rx.Var) -> rx.Component:
     return rx.box(
-        rx.hstack(rx.badge(message["role"]), rx.text(message["meta"], size="1", color_scheme="gray")),
+        rx.box(enum_label(message["role"], "msg"), " · ", message["meta"], class_name="bubble-meta"),
         rx.text(message["content"], white_space="pre-wrap", size="2"),
         rx.cond(
             message["sources"] != "", rx.text(t("sources"), ": ", message["sources"], size="1", color_scheme="gray")
         ),
-        padding_y="0.4em",
-        class_name="transcript-message",
+        class_name="bubble transcript-message",
+        custom_attrs={"data-role": message["role"]},
     )
 
 
 def dialogs_page() -> rx.Component:
     return app_shell(
-        rx.heading(t("dialogs"), size="7"),
+        page_header(t("dialogs")),
         _filters(),
-        rx.grid(
+        rx.box(
             rx.card(
                 rx.cond(
                     D.rows.length() > 0,
-                    rx.table.root(rx.table.body(rx.foreach(D.rows, _row)), width="100%", id="dialog-table"),
-                    rx.text(t("no_dialogs"), color_scheme="gray"),
-                )
+                    rx.box(rx.foreach(D.rows, _row), id="dialog-table", class_name="dialog-list"),
+                    empty_state(
+                        "messages-square",
+                        t("dialogs_empty"),
+                        rx.button(t("clear_filters"), variant="soft", on_click=D.clear_filters),
+                    ),
+                ),
+                class_name="dialog-list-card",
+                padding="0",
             ),
-            rx.card(rx.heading(t("transcript"), size="4"), rx.foreach(D.transcript, _message), id="transcript"),
-            columns="2",
-            spacing="4",
-            width="100%",
+            rx.card(
+                rx.cond(
+                    D.selected != "",
+                    rx.vstack(
+                        rx.hstack(
+                            rx.icon_button(
+                                rx.icon("arrow-left"),
+                                variant="ghost",
+                                on_click=D.close_transcript,
+                                class_name="phone-only",
+                                id="dialog-back",
+                                aria_label="Back",
+                            ),
+                            rx.heading(t("transcript"), size="4", flex="1"),
+                            rx.link(t("open_in_inbox"), href="/inbox", size="2"),
+                            align="center",
+                            width="100%",
+                        ),
+                        rx.box(rx.foreach(D.transcript, _message), class_name="transcript", padding="0"),
+                        width="100%",
+                    ),
+                    rx.text(t("pick_dialog_read"), color_scheme="gray", size="2"),
+                ),
+                id="transcript",
+                class_name="dialog-transcript",
+            ),
+            class_name="dialogs",
+            custom_attrs={"data-open": rx.cond(D.selected != "", "yes", "no")},
         ),
+        active="dialogs",
     )
 
 

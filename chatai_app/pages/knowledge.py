@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.components.i18n import t
-from chatai_app.components.layout import app_shell
+from chatai_app.components.layout import app_shell, confirm, empty_state
 from chatai_app.state.knowledge import KnowledgeState
 from chatai_app.state.session import SessionState
 
@@ -15,7 +15,7 @@ STATUS_COLORS = {"ready": "green", "failed": "red", "processing": "blue", "pendi
 def _status_badge(status: rx.Var) -> rx.Component:
     return rx.match(
         status,
-        *[(name, rx.badge(name, color_scheme=color)) for name, color in STATUS_COLORS.items()],
+        *[(name, rx.badge(t(f"doc.{name}"), color_scheme=color)) for name, color in STATUS_COLORS.items()],
         rx.badge(status),
     )
 
@@ -40,12 +40,13 @@ def _document_row(doc: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.button(t("reindex"), size="1", variant="soft", on_click=KnowledgeState.reindex(doc["id"])),
-                rx.button(
+                confirm(
+                    rx.button(t("delete"), size="1", variant="soft", color_scheme="red", class_name="document-delete"),
+                    t("delete_document"),
+                    rx.fragment(rx.text.span(doc["filename"], weight="bold"), ": ", t("delete_document_what")),
                     t("delete"),
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=KnowledgeState.delete_document(doc["id"]),
+                    KnowledgeState.delete_document(doc["id"]),
+                    confirm_id="confirm-delete-document",
                 ),
             )
         ),
@@ -76,12 +77,12 @@ def _documents() -> rx.Component:
             ),
             rx.foreach(
                 KnowledgeState.upload_errors,
-                lambda e: rx.callout(e, icon="triangle-alert", color_scheme="red", size="1", class_name="upload-error"),
+                lambda e: rx.text(e, size="1", color_scheme="red", class_name="upload-error field-error"),
             ),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell(t("file")),
+                        rx.table.column_header_cell(t("file"), min_width="8em"),
                         rx.table.column_header_cell(t("status")),
                         rx.table.column_header_cell(t("chunks")),
                         rx.table.column_header_cell(""),
@@ -90,6 +91,7 @@ def _documents() -> rx.Component:
                 rx.table.body(rx.foreach(KnowledgeState.documents, _document_row)),
                 width="100%",
             ),
+            rx.cond(KnowledgeState.documents.length() == 0, empty_state("file-text", t("documents_empty"))),
             width="100%",
         ),
         width="100%",
@@ -266,8 +268,8 @@ def knowledge_page() -> rx.Component:
             rx.heading(t("not_found"), size="6"),
             rx.vstack(
                 rx.hstack(
-                    rx.heading(KnowledgeState.assistant_name, " · ", t("knowledge"), size="7", id="knowledge-heading"),
-                    rx.spacer(),
+                    rx.heading(KnowledgeState.assistant_name, " · ", t("knowledge"), size="6", id="knowledge-heading",
+                               class_name="page-title"),
                     rx.link(
                         rx.button(t("playground"), variant="soft"),
                         href="/assistants/" + KnowledgeState.current_assistant + "/playground",
@@ -280,14 +282,16 @@ def knowledge_page() -> rx.Component:
                     ),
                     width="100%",
                     align="center",
+                    wrap="wrap",
                 ),
                 _documents(),
                 _bots(),
-                rx.grid(_qa(), _search(), columns="2", spacing="4", width="100%"),
+                rx.box(_qa(), _search(), class_name="grid-2", width="100%"),
                 width="100%",
                 spacing="4",
             ),
         ),
+        active="assistants",
     )
 
 

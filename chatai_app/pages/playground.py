@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.components.i18n import t
-from chatai_app.components.layout import app_shell
+from chatai_app.components.layout import app_shell, field_error
 from chatai_app.state.playground import PlaygroundState
 from chatai_app.state.session import SessionState
 
@@ -46,11 +46,15 @@ def playground_page() -> rx.Component:
             rx.button(t("new_chat"), variant="soft", on_click=PlaygroundState.new_conversation),
             width="100%",
         ),
-        rx.heading(PlaygroundState.assistant_name, " · ", t("playground"), size="7", id="playground-heading"),
-        rx.text(PlaygroundState.provider, size="2", color_scheme="gray"),
-        rx.cond(
-            PlaygroundState.error != "", rx.callout(PlaygroundState.error, color_scheme="red", id="playground-error")
+        rx.heading(
+            PlaygroundState.assistant_name,
+            " · ",
+            t("playground"),
+            size="6",
+            id="playground-heading",
+            class_name="page-title",
         ),
+        rx.text(PlaygroundState.provider, size="2", color_scheme="gray"),
         rx.card(
             rx.vstack(
                 rx.foreach(PlaygroundState.messages, _bubble),
@@ -66,6 +70,10 @@ def playground_page() -> rx.Component:
                         id="streaming-answer",
                     ),
                 ),
+                rx.cond(
+                    (PlaygroundState.messages.length() == 0) & ~PlaygroundState.streaming,
+                    rx.text(t("playground_empty"), size="2", color_scheme="gray"),
+                ),
                 spacing="3",
                 width="100%",
                 min_height="20em",
@@ -74,14 +82,23 @@ def playground_page() -> rx.Component:
         ),
         rx.form(
             rx.hstack(
-                rx.input(name="message", id="message", placeholder=t("message_placeholder"), width="100%", size="3"),
+                rx.input(
+                    name="message",
+                    id="message",
+                    placeholder=t("message_placeholder"),
+                    width="100%",
+                    size="3",
+                    font_size="16px",
+                ),
                 rx.button(t("send"), type="submit", size="3", loading=PlaygroundState.streaming, id="send"),
                 width="100%",
             ),
+            field_error(PlaygroundState.input_error, id="message-error"),
             on_submit=PlaygroundState.send,
-            reset_on_submit=True,
+            reset_on_submit=False,
             width="100%",
         ),
+        active="assistants",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.components.i18n import t
-from chatai_app.components.layout import app_shell, field
+from chatai_app.components.layout import app_shell, field, page_header
 from chatai_app.state.profile import ProfileState
 from chatai_app.state.session import SessionState
 
@@ -26,7 +26,13 @@ def _profile_form() -> rx.Component:
                 key=ProfileState.full_name,
             ),
             rx.text(t("language"), size="2", weight="medium"),
-            rx.select(["en", "ru"], name="locale", value=ProfileState.locale, on_change=ProfileState.set_locale),
+            rx.select.root(
+                rx.select.trigger(),
+                rx.select.content(rx.select.item("English", value="en"), rx.select.item("Русский", value="ru")),
+                name="locale",
+                value=ProfileState.locale,
+                on_change=ProfileState.set_locale,
+            ),
             rx.button(t("save"), type="submit", id="profile-save"),
             spacing="3",
             width="100%",
@@ -53,8 +59,9 @@ def _password_form() -> rx.Component:
 
 def profile_page() -> rx.Component:
     return app_shell(
-        rx.heading(t("profile"), size="7"),
-        rx.grid(rx.card(_profile_form()), rx.card(_password_form()), columns="2", spacing="5", width="100%"),
+        page_header(t("profile")),
+        rx.box(rx.card(_profile_form()), rx.card(_password_form()), class_name="grid-2"),
+        active="profile",
     )
 
 

@@ -64,6 +64,11 @@ class AssistantSettingsState(rx.State):
     chat_page_url: str = ""
     errors: dict[str, str] = {}
     loaded: bool = False
+    assistant_name: str = ""
+
+    @rx.event
+    async def copied(self):
+        return rx.toast.success((await self.get_state(SessionState)).message("Copied"))
 
     @rx.event
     async def load(self):
@@ -75,6 +80,7 @@ class AssistantSettingsState(rx.State):
         settings = assistants.settings_of(assistant)
         self.values = {k: str(settings[k]) for k in (*TEXT_FIELDS, "temperature", "max_tokens")}
         self.values["id"] = settings["id"]
+        self.assistant_name = assistant.name
         self.values["handoff_keywords"] = ", ".join(settings["handoff_keywords"])
         rules = handoff.settings_for(assistant)
         for key in ("on_llm_failure", "on_timeout", "fallback_after", "wait_timeout_s", "priority"):
@@ -131,8 +137,10 @@ class AssistantSettingsState(rx.State):
                 changes=_changes(form),
             )
         except ValidationFailed as exc:
-            self.errors = exc.fields
-            return rx.toast.error(session_state.message(exc))
+            self.errors = session_state.field_messages(exc)
+            unplaced = [v for k, v in self.errors.items() if k == "handoff_settings"]  # no single field to show it
+            return rx.toast.error("; ".join(unplaced)) if unplaced else None
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))
+        self.assistant_name = form.get("name", self.assistant_name).strip() or self.assistant_name
         return rx.toast.success(session_state.message("Saved"))

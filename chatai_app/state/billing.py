@@ -3,22 +3,64 @@ notices. Admin page: pricing settings, balance adjustments, promo codes."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time
 from typing import ClassVar
 
 import reflex as rx
 
 from chatai_app.db import session_scope
+from chatai_app.i18n import PLAN_NAMES_RU, both
 from chatai_app.services import accounts, billing, billing_reports, payments, plans, promo, settings_store
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
-from chatai_app.state.session import signed_in
+from chatai_app.state.session import SessionState, signed_in
 
 
 def _money(minor: int) -> str:
     return f"{minor / 100:,.2f}".replace(",", " ")
+
+
+def _rub(minor: int) -> str:
+    return f"{_money(minor)} ₽"
+
+
+def _reference(text: str) -> dict[str, str]:
+    """A ledger row's reference in both languages (references are stored in English)."""
+    ru = text
+    if text.endswith(" reply") and " " not in text[: -len(" reply")]:
+        channel = text[: -len(" reply")]
+        ru = "ответ: " + {"widget": "виджет", "playground": "песочница", "telegram": "Telegram", "api": "API"}.get(
+            channel, channel
+        )
+    elif text == "Welcome bonus":
+        ru = "Приветственный бонус"
+    elif text == "Reply not delivered":
+        ru = "Ответ не доставлен"
+    elif text.startswith("Promo code "):
+        ru = "Промокод " + text[len("Promo code ") :]
+    elif " plan, " in text:
+        name, month = text.split(" plan, ", 1)
+        ru = f"Тариф «{PLAN_NAMES_RU.get(name, name)}», {month}"
+    return {"en": text, "ru": ru}
+
+
+def _limits(limits: dict[str, object], lang: str) -> str:
+    labels = {
+        "en": {
+            "assistants": "assistants",
+            "bots": "Telegram bots",
+            "documents": "documents",
+            "messages_per_month": "AI messages a month",
+        },
+        "ru": {
+            "assistants": "ассистентов",
+            "bots": "Telegram-ботов",
+            "documents": "документов",
+            "messages_per_month": "ответов ИИ в месяц",
+        },
+    }[lang]
+    return " · ".join(f"{v} {labels[k]}" for k, v in limits.items() if k in labels)
 
 
 def _day(value: str) -> date | None:
@@ -49,8 +91,11 @@ class BillingState(rx.State):
     kind: str = "all"
     since: str = ""
     until: str = ""
-    message: str = ""
-    error: str = ""
+    pending_plan: dict[str, str] = {}  # the plan whose charge is being confirmed
+
+    async def _toast(self, text: str, ok: bool = True):
+        message = (await self.get_state(SessionState)).message(text)
+        return rx.toast.success(message) if ok else rx.toast.error(message)
 
     async def _refresh(self) -> None:
         _, context = await signed_in(self)
@@ -59,28 +104,42 @@ class BillingState(rx.State):
             used = await plans.usage(session=session, tenant_id=context.tenant_id)
             self.balance = _money(await billing.balance(session=session, tenant_id=context.tenant_id))
             self.plan_cards = [
-                {"code": p.code, "name": p.name, "price": _money(p.monthly_price_minor),
-                 "limits": ", ".join(f"{plans.LABELS[k]}: {v}" for k, v in p.limits.items() if k in plans.LABELS)}
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "price": _rub(p.monthly_price_minor),
+                    "limits_en": _limits(p.limits, "en"),
+                    "limits_ru": _limits(p.limits, "ru"),
+                }
                 for p in await plans.list_plans(session=session)
-            ]  # fmt: skip
+            ]
             rows = await billing_reports.transactions(
-                session=session, tenant_id=context.tenant_id, kind=None if self.kind == "all" else self.kind,
-                since=_day(self.since), until=_day(self.until), limit=200,
-            )  # fmt: skip
+                session=session,
+                tenant_id=context.tenant_id,
+                kind=None if self.kind == "all" else self.kind,
+                since=_day(self.since),
+                until=_day(self.until),
+                limit=200,
+            )
             series = await billing_reports.spend_by_day(session=session, tenant_id=context.tenant_id, days=30)
             found = await billing_reports.notices(session=session, tenant_id=context.tenant_id, limit=5)
         self.plan_code, self.plan_name = current.code, current.name
         self.usage = [
-            {"name": plans.LABELS[k], "used": str(used[k]), "limit": str(current.limits.get(k, "∞"))}
-            for k in plans.RESOURCES
+            {"name": k, "used": str(used[k]), "limit": str(current.limits.get(k, "∞"))} for k in plans.RESOURCES
         ]
         self.rows = [
-            {"when": f"{r.created_at:%Y-%m-%d %H:%M}", "type": r.type, "amount": _money(r.amount_minor),
-             "after": _money(r.balance_after_minor), "reference": r.reference}
+            {
+                "when": f"{r.created_at:%Y-%m-%d %H:%M}",
+                "type": r.type,
+                "amount": _rub(r.amount_minor),
+                "after": _rub(r.balance_after_minor),
+                "reference_en": r.reference,
+                "reference_ru": _reference(r.reference)["ru"],
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
         self.spend = [{"day": d.strftime("%d.%m"), "spent": v / 100} for d, v in series]
-        self.notices = [{"when": f"{n.created_at:%Y-%m-%d %H:%M}", "text": _notice_text(n)} for n in found]
+        self.notices = [{"when": f"{n.created_at:%Y-%m-%d %H:%M}", **_notice_text(n)} for n in found]
         self.payments_enabled = payments.configured_provider() is not None
 
     @rx.event
@@ -103,7 +162,6 @@ class BillingState(rx.State):
 
     @rx.event
     async def redeem(self, form: dict[str, str]):
-        self.message = self.error = ""
         try:
             _, context = await signed_in(self, Permission.billing_manage)
             async with session_scope() as session:
@@ -111,47 +169,56 @@ class BillingState(rx.State):
                     session=session, tenant_id=context.tenant_id, user_id=context.user_id, code=form.get("code", "")
                 )
         except ValidationFailed as exc:
-            self.error = "; ".join(exc.fields.values())
-            return None
+            return await self._toast("; ".join(exc.fields.values()), ok=False)
         except DomainError as exc:
-            self.error = exc.message
-            return None
-        self.message = (
-            f"+{_money(done.credited_minor)} added" if done.kind == "amount" else f"+{done.value}% on your next top-up"
-        )
+            return await self._toast(exc.message, ok=False)
+        lang = (await self.get_state(SessionState)).lang
+        if done.kind == "amount":
+            text = f"+{_rub(done.credited_minor)} " + ("зачислено" if lang == "ru" else "added")
+        else:
+            text = f"+{done.value}% " + ("к следующему пополнению" if lang == "ru" else "on your next top-up")
         await self._refresh()
-        return rx.set_value("promo-code", "")
+        return [rx.set_value("promo-code", ""), rx.toast.success(text)]
 
     @rx.event
-    async def choose_plan(self, code: str):
-        self.message = self.error = ""
+    def ask_plan(self, code: str):
+        """Choosing a paid plan charges its monthly price: confirm first (with the price)."""
+        self.pending_plan = next((p for p in self.plan_cards if p["code"] == code), {})
+
+    @rx.event
+    def cancel_plan(self):
+        self.pending_plan = {}
+
+    @rx.event
+    async def choose_plan(self, code: str = ""):
+        code, self.pending_plan = code or self.pending_plan.get("code", ""), {}
         try:
             _, context = await signed_in(self, Permission.billing_manage)
             async with session_scope() as session:
-                await billing.change_plan(session=session, tenant_id=context.tenant_id, plan_code=code,
-                                          actor=context.user_id)  # fmt: skip
+                await billing.change_plan(
+                    session=session, tenant_id=context.tenant_id, plan_code=code, actor=context.user_id
+                )
         except DomainError as exc:
-            self.error = exc.message
-            return
+            return await self._toast(exc.message, ok=False)
         await self._refresh()
-        self.message = f"Plan: {self.plan_name}"
+        return await self._toast("Plan changed")
 
     @rx.event
     async def top_up(self, form: dict[str, str]):
-        self.message = self.error = ""
         amount = _whole_units(form.get("amount", ""))
         try:
             _, context = await signed_in(self, Permission.billing_manage)
             payment = await payments.start_topup(
-                provider=payments.configured_provider(), tenant_id=context.tenant_id, user_id=context.user_id,
-                amount_minor=amount or 0, return_url=f"{get_settings().base_url.rstrip('/')}/billing",
-            )  # fmt: skip
+                provider=payments.configured_provider(),
+                tenant_id=context.tenant_id,
+                user_id=context.user_id,
+                amount_minor=amount or 0,
+                return_url=f"{get_settings().base_url.rstrip('/')}/billing",
+            )
         except ValidationFailed as exc:
-            self.error = "; ".join(exc.fields.values())
-            return None
+            return await self._toast("; ".join(exc.fields.values()), ok=False)
         except DomainError as exc:
-            self.error = exc.message
-            return None
+            return await self._toast(exc.message, ok=False)
         return rx.redirect(payment.checkout_url, is_external=True)
 
     @rx.event
@@ -159,28 +226,37 @@ class BillingState(rx.State):
         _, context = await signed_in(self)
         async with session_scope() as session:
             rows = await billing_reports.transactions(
-                session=session, tenant_id=context.tenant_id, kind=None if self.kind == "all" else self.kind,
-                since=_day(self.since), until=_day(self.until), limit=100_000,
-            )  # fmt: skip
+                session=session,
+                tenant_id=context.tenant_id,
+                kind=None if self.kind == "all" else self.kind,
+                since=_day(self.since),
+                until=_day(self.until),
+                limit=100_000,
+            )
         return rx.download(data=billing_reports.to_csv(rows), filename="transactions.csv")
 
 
-def _notice_text(notice: billing_reports.Notice) -> str:
+def _notice_text(notice: billing_reports.Notice) -> dict[str, str]:
+    """The notice in both languages (keys `en`, `ru`)."""
     if notice.action == "billing.low_balance":
-        return f"Balance fell below {_money(int(notice.meta.get('threshold_minor', 0)))}"
+        amount = _rub(int(notice.meta.get("threshold_minor", 0)))
+        return {"en": f"Balance fell below {amount}", "ru": f"Баланс опустился ниже {amount}"}
     if notice.action == "billing.exhausted":
-        return f"Replies stopped: {notice.meta.get('message', '')}"
+        reason = both(str(notice.meta.get("message", "")))
+        return {"en": f"Replies stopped: {reason['en']}", "ru": f"Ответы остановлены: {reason['ru']}"}
     if notice.action == "billing.plan_changed":
-        return "Plan changed"
-    return notice.action
+        return {"en": "Plan changed", "ru": "Тариф изменён"}
+    return {"en": notice.action, "ru": notice.action}
 
 
 class AdminBillingState(rx.State):
+    """Platform pricing, balance adjustments and promo codes; every amount is shown and entered in roubles (₽)
+    and stored in minor units."""
+
     required_permission: ClassVar[Permission] = Permission.platform_admin
-    pricing: str = ""
+    pricing: dict[str, str] = {}
     codes: list[dict[str, str]] = []
-    message: str = ""
-    error: str = ""
+    errors: dict[str, str] = {}
 
     async def _admin(self):
         _, context = await signed_in(self)
@@ -188,16 +264,33 @@ class AdminBillingState(rx.State):
             raise DomainError("Only platform admins can open this page")
         return context
 
+    async def _toast(self, text: str, ok: bool = True):
+        message = (await self.get_state(SessionState)).message(text)
+        return rx.toast.success(message) if ok else rx.toast.error(message)
+
     async def _refresh(self) -> None:
         async with session_scope() as session:
             values = await settings_store.pricing(session=session)
             found = await promo.list_codes(session=session)
-        self.pricing = json.dumps(values, indent=2, ensure_ascii=False)
+        rates = values.get("pricing.per_1k_tokens_minor") or {}
+        self.pricing = {
+            "message": _plain(values["pricing.message_minor"]),
+            "widget_message": _plain(values["pricing.widget_message_minor"]),
+            "welcome_bonus": _plain(values["billing.welcome_bonus_minor"]),
+            "thresholds": ", ".join(_plain(v) for v in values["billing.low_balance_thresholds_minor"]),
+            "zero_balance": str(values["billing.zero_balance_behaviour"]),
+            "token_prices": "\n".join(f"{model} = {_plain(v)}" for model, v in rates.items()),
+        }
         self.codes = [
-            {"code": c.code, "kind": c.kind, "value": str(c.value), "used": f"{c.used_count}/{c.max_uses or '∞'}",
-             "expires": f"{c.expires_at:%Y-%m-%d}" if c.expires_at else ""}
+            {
+                "code": c.code,
+                "kind": c.kind,
+                "value": _rub(c.value) if c.kind == "amount" else f"{c.value} %",
+                "used": f"{c.used_count}/{c.max_uses or '∞'}",
+                "expires": f"{c.expires_at:%Y-%m-%d}" if c.expires_at else "",
+            }
             for c in found
-        ]  # fmt: skip
+        ]
 
     @rx.event
     async def load(self):
@@ -205,69 +298,158 @@ class AdminBillingState(rx.State):
             await self._admin()
         except DomainError:
             return rx.redirect("/")
+        self.errors = {}
         await self._refresh()
         return None
 
     @rx.event
+    def set_zero_balance(self, value: str):
+        self.pricing["zero_balance"] = value
+
+    @rx.event
     async def save_pricing(self, form: dict[str, str]):
         context = await self._admin()
-        self.message = self.error = ""
-        try:
-            changes = json.loads(form.get("pricing", ""))
-            async with session_scope() as session:
-                await settings_store.set_pricing(session=session, changes=changes, actor=context.user_id)
-        except json.JSONDecodeError as exc:
-            self.error = f"Not valid JSON: {exc.msg} (line {exc.lineno})"
-            return
-        except ValidationFailed as exc:
-            self.error = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-            return
+        session_state = await self.get_state(SessionState)
+        changes, errors = _pricing_changes({**form, "zero_balance": self.pricing.get("zero_balance", "stop")})
+        if not errors:
+            try:
+                async with session_scope() as session:
+                    await settings_store.set_pricing(session=session, changes=changes, actor=context.user_id)
+            except ValidationFailed as exc:
+                errors = {
+                    PRICING_FIELDS.get(k, k): PRICING_HINTS.get(PRICING_FIELDS.get(k, k), v)
+                    for k, v in exc.fields.items()
+                }
+        self.errors = {k: session_state.message(v) for k, v in errors.items()}
+        if errors:
+            return None
         await self._refresh()
-        self.message = "Pricing saved"
+        return await self._toast("Pricing saved")
 
     @rx.event
     async def adjust(self, form: dict[str, str]):
         context = await self._admin()
-        self.message = self.error = ""
         amount = _whole_units(form.get("amount", ""))
         try:
             async with session_scope() as session:
                 tenant_id = await accounts.owned_tenant(session=session, email=form.get("email", ""))
-                entry = await billing.adjust_balance(session=session, tenant_id=tenant_id, amount=amount or 0,
-                                                     reason=form.get("reason", ""), actor=context.user_id)  # fmt: skip
+                entry = await billing.adjust_balance(
+                    session=session,
+                    tenant_id=tenant_id,
+                    amount=amount or 0,
+                    reason=form.get("reason", ""),
+                    actor=context.user_id,
+                )
         except ValidationFailed as exc:
-            self.error = "; ".join(exc.fields.values())
-            return
+            return await self._toast("; ".join(exc.fields.values()), ok=False)
         except DomainError as exc:
-            self.error = exc.message
-            return
-        self.message = f"Done; the balance is now {_money(entry.balance_after)}"
+            return await self._toast(exc.message, ok=False)
+        lang = (await self.get_state(SessionState)).lang
+        done = "Готово; баланс теперь" if lang == "ru" else "Done; the balance is now"
+        return rx.toast.success(f"{done} {_rub(entry.balance_after)}")
 
     @rx.event
     async def add_code(self, form: dict[str, str]):
         await self._admin()
-        self.message = self.error = ""
-        try:
-            value = int(form.get("value", "0") or 0)
-            value = value * 100 if form.get("kind") == "amount" else value
+        session_state = await self.get_state(SessionState)
+        kind = form.get("kind", "amount")
+        errors: dict[str, str] = {}
+        raw = form.get("value", "").strip()
+        if kind == "amount":
+            value = _whole_units(raw)
+            if not value or value <= 0:
+                errors["value"] = "Enter a positive amount in ₽"
+        else:
+            value = int(raw) if raw.isdigit() else None
+            if value is None or not 1 <= value <= 100:
+                errors["value"] = "Enter a percent from 1 to 100"
+        uses = form.get("max_uses", "").strip()
+        if uses and (not uses.isdigit() or int(uses) < 1):
+            errors["max_uses"] = "Uses are a whole number, 1 or more"
+        if not errors:
             expires = _day(form.get("expires", ""))
-            async with session_scope() as session:
-                await promo.create_code(
-                    session=session, code=form.get("code", ""), kind=form.get("kind", "amount"), value=value,
-                    max_uses=int(form["max_uses"]) if form.get("max_uses") else None,
-                    expires_at=datetime_end_of(expires) if expires else None,
-                )  # fmt: skip
-        except ValueError:
-            self.error = "Value and uses are whole numbers"
-            return
-        except ValidationFailed as exc:
-            self.error = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-            return
-        except DomainError as exc:
-            self.error = exc.message
-            return
+            try:
+                async with session_scope() as session:
+                    await promo.create_code(
+                        session=session,
+                        code=form.get("code", ""),
+                        kind=kind,
+                        value=value or 0,
+                        max_uses=int(uses) if uses else None,
+                        expires_at=datetime_end_of(expires) if expires else None,
+                    )
+            except ValidationFailed as exc:
+                errors = {k: PROMO_HINTS.get(k, v) for k, v in exc.fields.items()}
+            except DomainError as exc:
+                return await self._toast(exc.message, ok=False)
+        self.errors = {f"promo_{k}": session_state.message(v) for k, v in errors.items()}
+        if errors:
+            return None
         await self._refresh()
-        self.message = "Promo code created"
+        return [
+            rx.set_value("new-code", ""),
+            rx.set_value("new-code-value", ""),
+            await self._toast("Promo code created"),
+        ]
+
+
+PRICING_FIELDS = {
+    "pricing.message_minor": "message",
+    "pricing.widget_message_minor": "widget_message",
+    "billing.welcome_bonus_minor": "welcome_bonus",
+    "billing.low_balance_thresholds_minor": "thresholds",
+    "billing.zero_balance_behaviour": "zero_balance",
+    "pricing.per_1k_tokens_minor": "token_prices",
+}
+PRICING_HINTS = {
+    "message": "Enter a price in ₽, from 0 to 1 000 000",
+    "widget_message": "Enter a price in ₽, from 0 to 1 000 000",
+    "welcome_bonus": "Enter a price in ₽, from 0 to 1 000 000",
+    "thresholds": "Enter amounts in ₽, separated by commas (up to 5)",
+    "token_prices": "One line per model: model = price in ₽",
+}
+PROMO_HINTS = {"value": "Enter a positive amount in ₽"}
+
+
+def _plain(minor: object) -> str:
+    """Minor units as roubles for an input: 150 -> "1.50", 10000 -> "100"."""
+    value = int(minor)  # type: ignore[call-overload]
+    return str(value // 100) if value % 100 == 0 else f"{value / 100:.2f}"
+
+
+def _pricing_changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, str]]:
+    changes: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for field, key in (
+        ("message", "pricing.message_minor"),
+        ("widget_message", "pricing.widget_message_minor"),
+        ("welcome_bonus", "billing.welcome_bonus_minor"),
+    ):
+        value = _whole_units(form.get(field, ""))
+        if value is None or not 0 <= value <= 100_000_000:
+            errors[field] = PRICING_HINTS[field]
+        else:
+            changes[key] = value
+    thresholds = [
+        _whole_units(part) for part in form.get("thresholds", "").replace(";", ",").split(",") if part.strip()
+    ]
+    if any(v is None or v < 0 for v in thresholds) or len(thresholds) > 5:
+        errors["thresholds"] = PRICING_HINTS["thresholds"]
+    else:
+        changes["billing.low_balance_thresholds_minor"] = thresholds
+    rates: dict[str, int] = {}
+    for line in form.get("token_prices", "").splitlines():
+        if not line.strip():
+            continue
+        model, _, price = line.partition("=")
+        value = _whole_units(price)
+        if not model.strip() or value is None or value < 0:
+            errors["token_prices"] = PRICING_HINTS["token_prices"]
+            break
+        rates[model.strip()] = value
+    changes["pricing.per_1k_tokens_minor"] = rates
+    changes["billing.zero_balance_behaviour"] = form.get("zero_balance", "stop")
+    return changes, errors
 
 
 def datetime_end_of(day: date) -> datetime:

@@ -32,7 +32,7 @@ def _row(d: dialogs.DialogOut) -> dict[str, str]:
     when = d.last_message_at.strftime("%Y-%m-%d %H:%M") if d.last_message_at else ""
     return {
         "id": str(d.id), "assistant": d.assistant_name, "channel": d.channel, "status": d.status,
-        "user": d.end_user_name or d.external_chat_id, "when": when, "preview": d.preview, "error": d.last_error,
+        "user": d.end_user_name, "when": when, "preview": d.preview, "error": d.last_error,
     }  # fmt: skip
 
 
@@ -45,6 +45,7 @@ def _message(m: dialogs.MessageOut) -> dict[str, str]:
     return {
         "role": m.role, "content": m.content, "status": m.status, "sources": sources,
         "meta": f"{m.created_at:%H:%M:%S}" + (f" · {m.cost_minor / 100:.2f} ₽" if m.cost_minor else ""),
+        "time": f"{m.created_at:%H:%M}",
     }  # fmt: skip
 
 
@@ -96,7 +97,7 @@ class DialogsState(rx.State):
             return rx.redirect("/login")
         async with session_scope() as session:
             options = await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
-        self.assistant_options = [["all", "all"]] + [[str(a.id), a.name] for a in options]
+        self.assistant_options = [[str(a.id), a.name] for a in options]
         await self._refresh(context)
         return DialogsState.follow_events
 
@@ -116,13 +117,25 @@ class DialogsState(rx.State):
     @rx.event
     async def open_dialog(self, dialog_id: str):
         self.selected = dialog_id
-        _, context = await signed_in(self)
+        session_state, context = await signed_in(self)
         try:
             await self._refresh(context)
         except DomainError as exc:
             self.selected = ""
-            return rx.toast.error(exc.message)
+            return rx.toast.error(session_state.message(exc))
         return None
+
+    @rx.event
+    def close_transcript(self):
+        self.selected, self.transcript = "", []
+
+    @rx.event
+    async def clear_filters(self):
+        self.channel = self.status = self.assistant = "all"
+        self.query = self.since = self.until = ""
+        _, context = await signed_in(self)
+        await self._refresh(context)
+        return [rx.set_value("dialog-search", ""), rx.set_value("dialog-since", ""), rx.set_value("dialog-until", "")]
 
     @rx.event(background=True)
     async def follow_events(self):

@@ -40,6 +40,7 @@ def _item(i: inbox.InboxItem) -> dict[str, str]:
         "id": str(i.id), "user": i.user, "contact": i.contact, "channel": i.channel, "assistant": i.assistant_name,
         "status": i.status, "priority": str(i.priority), "waited": _ago(i.waiting_since),
         "unread": str(i.unread) if i.unread else "", "operator": i.operator_name, "preview": i.preview,
+        "visitor_no": str(i.visitor_no) if i.visitor_no else "", "language": i.language, "page": i.page,
     }  # fmt: skip
 
 
@@ -55,6 +56,7 @@ class _Snapshot:
     colleagues: list[dict[str, str]]
     header: dict[str, str]
     messages: list[dict[str, str]]
+    earlier: list[dict[str, str]]
 
 
 async def _snapshot(context: AuthContext, view: str, selected: str) -> _Snapshot:
@@ -66,6 +68,7 @@ async def _snapshot(context: AuthContext, view: str, selected: str) -> _Snapshot
         people = await presence.colleagues(session=session, tenant_id=context.tenant_id)
         header: dict[str, str] = {}
         lines: list[dict[str, str]] = []
+        earlier: list[dict[str, str]] = []
         if selected:
             dialog_id = uuid.UUID(selected)
             found = await inbox.dialog_header(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
@@ -73,8 +76,13 @@ async def _snapshot(context: AuthContext, view: str, selected: str) -> _Snapshot
             header = {**_item(found), "mine": "yes" if mine else ""}
             lines = [_line(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id,
                                                                   dialog_id=dialog_id)]  # fmt: skip
+            earlier = [
+                {"id": str(e.id), "when": f"{e.last_message_at:%Y-%m-%d}" if e.last_message_at else "",
+                 "status": e.status, "preview": e.preview}
+                for e in await inbox.earlier_dialogs(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+            ]  # fmt: skip
     colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != context.user_id]
-    return _Snapshot(items, counts, colleagues, header, lines)
+    return _Snapshot(items, counts, colleagues, header, lines, earlier)
 
 
 class InboxState(rx.State):
@@ -88,6 +96,10 @@ class InboxState(rx.State):
     header: dict[str, str] = {}
     messages: list[dict[str, str]] = []
     draft: str = ""
+    draft_id: str = ""  # the composer's id of the message being written: a repeated send is stored once
+    sending: bool = False
+    pane: str = "list"  # phones show one pane at a time: list -> chat (-> details)
+    earlier: list[dict[str, str]] = []
     note_mode: bool = False
     canned: list[dict[str, str]] = []
     colleagues: list[dict[str, str]] = []
@@ -112,7 +124,19 @@ class InboxState(rx.State):
         self.queue_count, self.mine_count = snap.counts["queue"], snap.counts["mine"]
         self.unread_total = snap.counts["unread"]
         self.colleagues, self.header, self.messages = snap.colleagues, snap.header, snap.messages
+        self.earlier = snap.earlier
         return grew
+
+    @rx.var
+    def canned_matches(self) -> list[dict[str, str]]:
+        """Canned replies offered while the draft starts with '/': '/deliv' filters by title."""
+        if not self.draft.startswith("/") or "\n" in self.draft:
+            return []
+        wanted = self.draft[1:].strip().lower()
+        return [c for c in self.canned if wanted in c["title"].lower()][:8]
+
+    async def _share_count(self) -> None:
+        (await self.get_state(SessionState)).waiting_count = self.queue_count
 
     @rx.event
     async def load(self):
@@ -130,6 +154,10 @@ class InboxState(rx.State):
                 for c in await inbox.canned_replies(session=session, tenant_id=context.tenant_id)
             ]
         await self._reload(context)
+        await self._share_count()
+        if not self.draft_id:
+            self.draft_id = uuid.uuid4().hex
+        self.my_status = (await self.get_state(SessionState)).presence
         return InboxState.follow
 
     @rx.event
@@ -140,6 +168,7 @@ class InboxState(rx.State):
             context = await self._context()
         except DomainError:
             return None
+        self.my_status = (await self.get_state(SessionState)).presence
         async with session_scope() as session:
             changed = await presence.heartbeat(
                 session=session, tenant_id=context.tenant_id, user_id=context.user_id, status=self.my_status
@@ -161,41 +190,48 @@ class InboxState(rx.State):
         await self._reload(await self._context())
 
     @rx.event
+    def show_pane(self, pane: str):
+        self.pane = pane if pane in ("list", "chat", "details") else "list"
+
+    @rx.event
     async def open_dialog(self, dialog_id: str):
         context = await self._context()
         self.selected, self.draft, self.error, self.visitor_typing = dialog_id, "", "", False
+        self.pane, self.draft_id = "chat", uuid.uuid4().hex
         try:
             async with session_scope() as session:
                 await inbox.mark_read(session=session, tenant_id=context.tenant_id, dialog_id=uuid.UUID(dialog_id))
             await self._reload(context)
         except (DomainError, ValueError):
-            self.selected, self.header, self.messages = "", {}, []
-            self.error = "Dialog not found"
-        return rx.call_script("window.chataiScrollTranscript && window.chataiScrollTranscript()")
+            self.selected, self.header, self.messages, self.pane = "", {}, [], "list"
+            return rx.toast.error((await self.get_state(SessionState)).message("Dialog not found"))
+        return rx.call_script("window.chataiStick && window.chataiStick(true)")
 
-    async def _act(self, action: str) -> None:
+    async def _act(self, action: str):
         context = await self._context()
         operation = {"take": inbox.take_dialog, "release": inbox.release_dialog, "close": inbox.close_dialog}[action]
+        failed = None
         try:
             await operation(
                 tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected)
             )
-            self.error = ""
         except DomainError as exc:
-            self.error = exc.message
+            failed = rx.toast.error((await self.get_state(SessionState)).message(exc))
         await self._reload(context)
+        await self._share_count()
+        return failed
 
     @rx.event
     async def take(self):
-        await self._act("take")
+        return await self._act("take")
 
     @rx.event
     async def release(self):
-        await self._act("release")
+        return await self._act("release")
 
     @rx.event
     async def close(self):
-        await self._act("close")
+        return await self._act("close")
 
     @rx.event
     async def set_draft(self, text: str):
@@ -212,30 +248,48 @@ class InboxState(rx.State):
 
     @rx.event
     async def send(self, form: dict[str, str] | None = None):
+        """Send the reply (or note). The box is cleared at once and the button disabled while it goes out; the
+        composer's message id makes a second click (or a retry) store and deliver it only once."""
+        form = form or {}
+        text = (form.get("text") or self.draft).strip()  # the form has what the debounced draft may not yet
+        client_id = form.get("draft_id") or self.draft_id
+        if self.sending or not text or not self.selected:
+            return
+        self.sending, self.draft, self.error = True, "", ""
+        yield rx.set_value("inbox-draft", "")
         context = await self._context()
-        text = (form or {}).get("text") or self.draft  # the form has what the debounced draft may not yet
-        write = inbox.add_note if self.note_mode else inbox.reply
+        session_state = await self.get_state(SessionState)
         try:
-            await write(tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected),
-                        text=text)  # fmt: skip
-            self.draft, self.error = "", ""
+            if self.note_mode:
+                await inbox.add_note(tenant_id=context.tenant_id, operator_id=context.user_id,
+                                     dialog_id=uuid.UUID(self.selected), text=text)  # fmt: skip
+            else:
+                await inbox.reply(
+                    tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected),
+                    text=text, client_message_id=client_id,
+                )  # fmt: skip
+            self.draft_id = uuid.uuid4().hex
         except ValidationFailed as exc:
-            self.error = next(iter(exc.fields.values()))
-            return None
+            self.sending, self.draft = False, text
+            yield [rx.set_value("inbox-draft", text),
+                   rx.toast.error(session_state.message(next(iter(exc.fields.values()))))]  # fmt: skip
+            return
         except DomainError as exc:
-            self.error = exc.message
-            return None
+            self.sending, self.draft = False, text
+            yield [rx.set_value("inbox-draft", text), rx.toast.error(session_state.message(exc))]
+            return
         await self._reload(context)
-        return [
-            rx.set_value("inbox-draft", ""),
-            rx.call_script("window.chataiScrollTranscript && window.chataiScrollTranscript()"),
-        ]
+        self.sending = False
+        yield rx.call_script("window.chataiStick && window.chataiStick(true)")
 
     @rx.event
     def use_canned(self, canned_id: str):
         found = next((c for c in self.canned if c["id"] == canned_id), None)
         if found:
-            self.draft = (self.draft + "\n" if self.draft else "") + found["content"]
+            typed = "" if self.draft.startswith("/") else self.draft
+            self.draft = (typed + "\n" if typed else "") + found["content"]
+            return [rx.set_value("inbox-draft", self.draft), rx.set_focus("inbox-draft")]
+        return None
 
     @rx.event
     async def add_canned(self, form: dict[str, str]):
@@ -247,8 +301,7 @@ class InboxState(rx.State):
                     content=form.get("content", ""),
                 )  # fmt: skip
         except ValidationFailed as exc:
-            self.error = "; ".join(exc.fields.values())
-            return None
+            return rx.toast.error("; ".join((await self.get_state(SessionState)).field_messages(exc).values()))
         self.canned = sorted([*self.canned, {"id": str(added.id), "title": added.title, "content": added.content}],
                              key=lambda c: c["title"])  # fmt: skip
         self.error = ""
@@ -263,8 +316,9 @@ class InboxState(rx.State):
                     session=session, tenant_id=context.tenant_id, canned_id=uuid.UUID(canned_id)
                 )
         except DomainError as exc:
-            self.error = exc.message
+            return rx.toast.error((await self.get_state(SessionState)).message(exc))
         self.canned = [c for c in self.canned if c["id"] != canned_id]
+        return None
 
     @rx.event(background=True)
     async def follow(self):
@@ -312,6 +366,7 @@ class InboxState(rx.State):
                 async with self:
                     grew = self._apply(snap)
                     title = self.queue_count
+                    await self._share_count()
                 if grew > 0:
                     yield rx.call_script(f"window.chataiNotify && window.chataiNotify({title})")
                 else:

@@ -109,6 +109,9 @@ class KnowledgeState(rx.State):
     async def upload(self, files: list[rx.UploadFile]):
         session_state, context = await signed_in(self)
         self.upload_errors = []
+        if not files:
+            self.upload_errors = [session_state.message("Choose a file first")]
+            return None
         limit = get_settings().max_upload_bytes
         for file in files:
             data = await file.read()

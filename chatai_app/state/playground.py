@@ -9,12 +9,13 @@ from typing import ClassVar
 import reflex as rx
 
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult, handle_incoming
-from chatai_app.services.errors import DomainError
+from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.permissions import Permission
 from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState, assistant_in_route, context_of
 
 FLUSH_EVERY_S = 0.05
+MAX_TEXT = 4000  # what the conversation engine accepts (services.conversation.MAX_TEXT)
 
 
 class _StateSink(StreamSink):
@@ -57,6 +58,7 @@ class PlaygroundState(rx.State):
     streaming_text: str = ""
     conversation: str = ""
     error: str = ""
+    input_error: str = ""
 
     @rx.event
     async def load(self):
@@ -77,10 +79,18 @@ class PlaygroundState(rx.State):
 
     @rx.event(background=True)
     async def send(self, form: dict[str, str]):
+        """Checked before anything is shown: a refused message stays in the box with the reason under it."""
         text = (form.get("message") or "").strip()
         async with self:
             if self.streaming or not text:
                 return
+            if len(text) > MAX_TEXT:
+                message = f"The message is too long ({len(text)} characters; at most {MAX_TEXT})"
+                self.input_error = (await self.get_state(SessionState)).message(message)
+                return
+            self.input_error = ""
+        yield rx.set_value("message", "")
+        async with self:
             self.streaming, self.streaming_text, self.error = True, "", ""
             self.messages.append({"role": "user", "content": text, "meta": ""})
             self.sources.append([])
@@ -93,9 +103,17 @@ class PlaygroundState(rx.State):
                 context.tenant_id, assistant_id, "playground", f"playground-{context.user_id}-{conversation}", text
             )
             result = await handle_incoming(incoming, sink=_StateSink(self))
+        except ValidationFailed as exc:  # the engine's own check: the message is not sent, the text comes back
+            async with self:
+                self.streaming = False
+                self.messages, self.sources = self.messages[:-1], self.sources[:-1]
+                self.input_error = (await self.get_state(SessionState)).message(next(iter(exc.fields.values())))
+            yield rx.set_value("message", text)
+            return
         except DomainError as exc:
             async with self:
-                self.streaming, self.error = False, exc.message
+                self.streaming, self.error = False, (await self.get_state(SessionState)).message(exc)
+            yield rx.toast.error(self.error)
             return
         meta = f"{result.prompt_tokens} + {result.completion_tokens} tokens · {result.cost_minor / 100:.2f} ₽"
         if lang == "ru":

@@ -9,7 +9,7 @@ import reflex as rx
 from chatai_app.db import session_scope
 from chatai_app.i18n import translate_message
 from chatai_app.models import Assistant
-from chatai_app.services import permissions
+from chatai_app.services import events, inbox, permissions, presence
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.auth import ClientInfo
@@ -33,6 +33,8 @@ class SessionState(rx.State):
     tenant_name: str = ""
     role: str = ""
     is_admin: bool = False
+    waiting_count: int = 0  # the inbox queue, shown in the sidebar
+    presence: str = "online"
 
     _user_id: uuid.UUID | None = None
     _tenant_id: uuid.UUID | None = None
@@ -40,6 +42,16 @@ class SessionState(rx.State):
     @rx.var
     def signed_in(self) -> bool:
         return bool(self.user_email)
+
+    @rx.var
+    def can_manage(self) -> bool:
+        """Display only: assistants and billing in the navigation (states check the role matrix themselves)."""
+        return permissions.allows(self.role, Permission.assistants_manage, platform_admin=self.is_admin)
+
+    @rx.var
+    def initials(self) -> str:
+        source = (self.user_name or self.user_email or "?").strip()
+        return "".join(part[0] for part in source.split()[:2]).upper() or "?"
 
     def client_info(self) -> ClientInfo:
         return ClientInfo(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
@@ -83,10 +95,31 @@ class SessionState(rx.State):
     async def guard(self):
         """on_load of protected pages: send anonymous visitors to the login page."""
         try:
-            await self.require_context()
+            context = await self.require_context()
         except DomainError:
             self._forget()
             return rx.redirect("/login")
+        async with session_scope() as session:
+            self.waiting_count = (
+                await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id)
+            )["queue"]
+        return None
+
+    @rx.event
+    async def set_presence(self, status: str | list[str]):
+        """The user menu's presence switch (online / away), also kept fresh by the inbox's heartbeat."""
+        self.presence = status if status in ("online", "away") else "online"
+        try:
+            context = await self.require_context()
+        except DomainError:
+            return None
+        async with session_scope() as session:
+            changed = await presence.heartbeat(
+                session=session, tenant_id=context.tenant_id, user_id=context.user_id, status=self.presence
+            )
+        if changed:
+            await events.publish("presence.changed", context.tenant_id, user_id=context.user_id)
+        return None
 
     @rx.event
     async def redirect_if_signed_in(self):

@@ -25,7 +25,8 @@ def test_balance_promo_codes_history_and_csv(page: Page, browser: Browser, app_s
     admin.fill("#new-code", "SPRING25")
     admin.fill("#new-code-value", "250")
     admin.click("#new-code-submit")
-    expect(admin.locator("#billing-message")).to_contain_text("Promo code created")
+    expect(admin.locator("[data-sonner-toast]", has_text="Promo code created")).to_be_visible()
+    expect(admin.locator(".promo-row", has_text="SPRING25")).to_contain_text("250.00 ₽")  # roubles, not minor units
     admin_context.close()
 
     page.goto("/signup")
@@ -38,7 +39,7 @@ def test_balance_promo_codes_history_and_csv(page: Page, browser: Browser, app_s
     expect(page.locator("#plan-name")).to_have_text("Free")
     page.fill("#promo-code", "NOPE")
     page.click("#promo-submit")
-    expect(page.locator("#billing-error")).to_contain_text("This promo code does not exist")
+    expect(page.locator("[data-sonner-toast]", has_text="This promo code does not exist")).to_be_visible()
     page.fill("#promo-code", "spring25")
     page.click("#promo-submit")
     expect(page.locator("#balance")).to_contain_text("350.00")

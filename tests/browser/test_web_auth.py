@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -35,6 +36,7 @@ def test_sign_up_sign_out_sign_in_and_wrong_password(page: Page) -> None:
     expect(page.locator("#dashboard-heading")).to_contain_text("Welcome, Olga")
     expect(page.locator("#tenant-name")).to_contain_text("Olga's Flowers")
 
+    page.click("#user-menu")  # sign out lives in the user menu of the sidebar
     page.click("#sign-out")
     expect(page).to_have_url(re.compile(r"/login/?$"))
     page.goto("/")  # the dashboard is guarded
@@ -66,7 +68,13 @@ def test_first_admin_was_created_from_the_environment(page: Page) -> None:
 
 
 def test_restart_keeps_the_data(page: Page, app_server: RunningApp) -> None:
+    """Its own account (made before the restart), so it passes alone and in any order."""
+    email, password = "restart@example.com", "restart password 1"
+    body = {"email": email, "password": password, "full_name": "Rita", "workspace_name": "Rita's Bakery"}
+    signed_up = httpx.post(f"{app_server.url}/api/v1/auth/signup", json=body, timeout=30)
+    assert signed_up.status_code == 201, signed_up.text
     app_server.stop()
     app_server.start()
-    _log_in(page, EMAIL, PASSWORD)
-    expect(page.locator("#dashboard-heading")).to_contain_text("Welcome, Olga")
+    _log_in(page, email, password)
+    expect(page.locator("#dashboard-heading")).to_contain_text("Welcome, Rita")
+    expect(page.locator("#tenant-name")).to_contain_text("Rita's Bakery")
