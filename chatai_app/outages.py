@@ -36,6 +36,10 @@ def unavailable_kind(exc: BaseException) -> str | None:
 
 
 def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of the message; for a library's wrapper ("Database error.") the first line of its cause."""
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc and type(exc).__module__.startswith("procrastinate"):
+        return first_line(cause, limit)
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:limit]
 
@@ -106,7 +110,8 @@ class OutageFilter(logging.Filter):
         if now - self._last.get(kind, -1e9) < self.every_s:
             return False
         self._last[kind] = now
-        record.msg, record.args = f"{kind}: %s (%s)", (first_line(exc), record.getMessage()[:200])
+        context = " ".join(record.getMessage().split())[:200]
+        record.msg, record.args = "%s: %s (%s)", (kind, first_line(exc), context)
         record.exc_info, record.exc_text = None, None
         return True
 
