@@ -7,6 +7,7 @@ import reflex as rx
 
 from chatai_app.api.app import build_api
 from chatai_app.api.web_security import AppCors, guarded
+from chatai_app.outages import OutageLog, first_line, unavailable_kind
 from chatai_app.pages import (
     assistant_settings,
     assistants,
@@ -23,6 +24,7 @@ from chatai_app.pages import (
 from chatai_app.services.errors import AuthenticationRequired, DomainError
 
 log = logging.getLogger(__name__)
+CONSOLE_OUTAGES = OutageLog(log)
 
 
 def _add_app_cors(api: object) -> None:
@@ -41,6 +43,10 @@ def _backend_error(exception: Exception) -> rx.event.EventSpec:
         return rx.redirect("/login")
     if isinstance(exception, DomainError):
         return rx.toast.error(exception.message, id="backend_error")
+    if kind := unavailable_kind(exception):  # the database is away: one log line per kind, not one per click
+        CONSOLE_OUTAGES.failed(kind, first_line(exception), where="console")
+        return rx.toast.error("The service is briefly unavailable; please try again in a few seconds",
+                              id="backend_error")  # fmt: skip
     error_id = uuid.uuid4().hex[:12]
     log.error("console handler failed (error id %s)", error_id, exc_info=exception)
     return rx.toast.error(f"Something went wrong (error id {error_id}); please try again", id="backend_error")

@@ -133,3 +133,17 @@ async def test_readyz_and_metrics_show_the_processes(
 def test_exit_descriptions() -> None:
     assert runner.describe_exit(-9) == "killed by SIGKILL"
     assert runner.describe_exit(1) == "exit code 1"
+
+
+def test_console_handlers_answer_a_lost_database_with_one_line_per_kind(caplog: pytest.LogCaptureFixture) -> None:
+    import psycopg
+    from sqlalchemy import exc as sa_exc
+
+    from chatai_app.chatai_app import _backend_error
+
+    lost = sa_exc.OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused"))
+    with caplog.at_level("INFO"):
+        toasts = [_backend_error(lost) for _ in range(20)]
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) <= 1
+    assert all(r.exc_info is None for r in caplog.records)
+    assert "briefly unavailable" in str(toasts[-1])
