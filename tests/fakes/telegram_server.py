@@ -3,24 +3,28 @@
 Every request is checked against the machine-readable Bot API spec: unknown methods, missing
 required fields, unknown fields and wrongly typed values are rejected with 400 as Telegram would.
 Tests inject updates, failures and 429s, and read what the bots sent.
+
+It serves from one asyncio loop (aiohttp, keep-alive) in its own thread, so a thousand bots holding
+long polls cost no threads; `python -m benchmarks.fleet_burst --measure-fake` measures how many
+getUpdates a second it answers (the fleet benchmarks need it to be far faster than the fleet).
+Its state (`bots`, their updates, sent messages and calls) is shared with the test's thread under `lock`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
 import time
-import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
 
 # Telegram Bot API 10.1 from telegram-bot-api-spec (MIT); see data/NOTICE.md.
 SPEC_PATH = Path(__file__).resolve().parent / "data" / "bot-api-spec.json"
@@ -80,14 +84,12 @@ class FakeBot:
     webhook: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[str, int, str, int | None]] = field(default_factory=list)
     on_send: Callable[[dict[str, str]], None] | None = None  # runs once Telegram has accepted a message
+    pushed_at: dict[int, float] = field(default_factory=dict)  # update_id -> time.time() it became available
+    sent_at: list[float] = field(default_factory=list)  # time.time() of each accepted sendMessage
 
 
-class FakeTelegram(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+class FakeTelegram:
+    def __init__(self, port: int = 0, *, record_calls: bool = True) -> None:
         self.spec = load_spec()
         self.bots: dict[str, FakeBot] = {}
         self.lock = threading.Condition()
@@ -96,14 +98,84 @@ class FakeTelegram(ThreadingHTTPServer):
         self.invalid_calls: list[tuple[str, str]] = []
         self.allow_http_webhooks = False  # Telegram refuses http:// webhook URLs; local tests may lift that
         self.max_poll_s = 2.0  # long polls are held at most this long (Telegram: the timeout asked for)
+        self.record_calls = record_calls  # benchmarks turn the per-call log off (it grows without bound)
+        self.counts: defaultdict[str, int] = defaultdict(int)  # calls per method, for benchmarks
+        self._port = port
+        self._waiters: dict[str, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._stopped: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self.server_address: tuple[str, int] = ("127.0.0.1", port)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
+    # -- the server's own loop -----------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        app = web.Application(client_max_size=2**22)
+        app.router.add_route("*", "/{path:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port, backlog=4096, reuse_address=True)
+        await site.start()
+        self.server_address = site._server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
+
+    def start(self) -> None:
+        """Serve from a thread of its own (tests); returns once the port is bound."""
+        started = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            self._stopped = asyncio.Event()
+            loop.run_until_complete(self._start())
+            started.set()
+            loop.run_until_complete(self._stopped.wait())
+            loop.run_until_complete(self._runner.cleanup())  # type: ignore[union-attr]
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-telegram", daemon=True)
+        self._thread.start()
+        started.wait(30)
+
+    def shutdown(self) -> None:
+        if self._loop is not None and self._stopped is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def serve_forever(self) -> None:
+        """Standalone: serve from this thread until killed."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        loop.run_until_complete(self._start())
+        print(self.base_url, flush=True)
+        loop.run_forever()
+
+    def _wake(self, token: str) -> None:
+        """From any thread: a bot's waiting long poll has something to return."""
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.current_thread() is self._thread or (self._thread is None and loop.is_running()
+                                                          and _in_loop(loop)):  # fmt: skip
+            self._set(token)
+        else:
+            loop.call_soon_threadsafe(self._set, token)
+
+    def _set(self, token: str) -> None:
+        if (event := self._waiters.get(token)) is not None:
+            event.set()
+
+    # -- what tests and benchmarks call --------------------------------------------------------------------
+
     def add_bot(self, bot_id: int, username: str) -> str:
         token = f"{bot_id}:AA{'x' * 33}"[:46]
-        self.bots[token] = FakeBot(token, bot_id, username)
+        with self.lock:
+            self.bots[token] = FakeBot(token, bot_id, username)
         return token
 
     def push_text(self, token: str, chat_id: int, text: str, *, chat_type: str = "private", **message: Any) -> int:
@@ -117,15 +189,21 @@ class FakeTelegram(ThreadingHTTPServer):
     def push_update(self, token: str, payload: dict[str, Any]) -> int:
         with self.lock:
             update = {"update_id": next(self.update_ids), **payload}
-            self.bots[token].updates.append(update)
+            bot = self.bots[token]
+            bot.updates.append(update)
+            bot.pushed_at[update["update_id"]] = time.time()
             self.lock.notify_all()
-            return update["update_id"]
+        self._wake(token)
+        return update["update_id"]
 
     def fail_next(self, token: str, method: str, code: int, description: str, retry_after: int | None = None) -> None:
-        self.bots[token].failures.append((method, code, description, retry_after))
+        with self.lock:
+            self.bots[token].failures.append((method, code, description, retry_after))
 
     def sent_texts(self, token: str, chat_id: int | None = None) -> list[str]:
-        return [m["text"] for m in self.bots[token].sent if chat_id is None or m["chat_id"] == str(chat_id)]
+        with self.lock:
+            sent = list(self.bots[token].sent)
+        return [m["text"] for m in sent if chat_id is None or m["chat_id"] == str(chat_id)]
 
     def wait_for(self, predicate: Any, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
@@ -135,78 +213,69 @@ class FakeTelegram(ThreadingHTTPServer):
             time.sleep(0.02)
         raise TimeoutError("the fake Telegram server did not see what the test waited for")
 
+    # -- HTTP ----------------------------------------------------------------------------------------------
 
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeTelegram
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        self._handle(self._params())
-
-    def do_GET(self) -> None:
-        self._handle(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
-
-    def _params(self) -> dict[str, str]:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("application/json"):
-            return {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body or b"{}").items()}
-        if kind.startswith("multipart/form-data"):
-            message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + body)
-            parts = message.iter_parts()
-            return {part.get_param("name", header="content-disposition"): part.get_content() for part in parts}
-        return dict(urllib.parse.parse_qsl(body.decode()))
-
-    def _control(self, path: str, params: dict[str, str]) -> None:
-        """Test control from another process: add bots, push updates, read counters."""
-        server = self.server
-        if path == "/_control/add_bot":
-            return self._reply(200, {"token": server.add_bot(int(params["id"]), params["username"])})
-        if path == "/_control/push":
-            return self._reply(
-                200, {"update_id": server.push_text(params["token"], int(params["chat_id"]), params["text"])}
-            )
-        sent = sum(len(bot.sent) for bot in server.bots.values())
-        return self._reply(200, {"sent": sent, "bots": len(server.bots), "invalid": len(server.invalid_calls)})
-
-    def _handle(self, params: dict[str, str]) -> None:
-        path = urllib.parse.urlsplit(self.path).path
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        params = await _params(request)
+        path = request.path
         if path.startswith("/_control/"):
             return self._control(path, params)
         _, bot_part, method = [*path.split("/"), "", ""][:3]
-        bot = self.server.bots.get(bot_part.removeprefix("bot"))
+        bot = self.bots.get(bot_part.removeprefix("bot"))
         if bot is None:
-            return self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-        bot.calls.append((method, params))
-        if error := validate(self.server.spec, method, params):
-            self.server.invalid_calls.append((method, error))
-            return self._reply(400, {"ok": False, "error_code": 400, "description": error})
-        for index, (failing, code, description, retry_after) in enumerate(bot.failures):
-            if failing == method:
-                bot.failures.pop(index)
-                body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-                if retry_after is not None:
-                    body["parameters"] = {"retry_after": retry_after}
-                return self._reply(code, body)
+            return _reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        self.counts[method] += 1
+        with self.lock:
+            if self.record_calls:
+                bot.calls.append((method, params))
+            if error := validate(self.spec, method, params):
+                self.invalid_calls.append((method, error))
+                return _reply(400, {"ok": False, "error_code": 400, "description": error})
+            for index, (failing, code, description, retry_after) in enumerate(bot.failures):
+                if failing == method:
+                    bot.failures.pop(index)
+                    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+                    if retry_after is not None:
+                        body["parameters"] = {"retry_after": retry_after}
+                    return _reply(code, body)
+        if method == "getUpdates":
+            return await self._getUpdates(bot, params)
         handler = getattr(self, f"_{method}", None)
-        result = handler(bot, params) if handler else True
-        if result is None:
-            return None  # the handler answered with an error itself
-        return self._reply(200, {"ok": True, "result": result})
+        with self.lock:
+            result = handler(bot, params) if handler else True
+        if isinstance(result, web.Response):
+            return result  # the handler answered with an error itself
+        return _reply(200, {"ok": True, "result": result})
 
-    def _refuse(self, code: int, description: str) -> None:
-        self._reply(code, {"ok": False, "error_code": code, "description": description})
+    def _control(self, path: str, params: dict[str, str]) -> web.Response:
+        """Test control from another process: add bots, push updates, read counters and what was sent."""
+        if path == "/_control/add_bot":
+            return _reply(200, {"token": self.add_bot(int(params["id"]), params["username"])})
+        if path == "/_control/push":
+            return _reply(200, {"update_id": self.push_text(params["token"], int(params["chat_id"]), params["text"])})
+        if path == "/_control/push_many":  # {"items": [[token, chat_id, text], ...]}: one burst, one request
+            items = json.loads(params["items"])
+            return _reply(200, {"update_ids": [self.push_text(t, int(c), x) for t, c, x in items]})
+        if path == "/_control/configure":
+            if "max_poll_s" in params:
+                self.max_poll_s = float(params["max_poll_s"])
+            if "record_calls" in params:
+                self.record_calls = params["record_calls"] == "true"
+            return _reply(200, {"ok": True})
+        if path == "/_control/sent":  # per bot: [chat_id, time sent, text] and when each update was pushed
+            with self.lock:
+                out = {token: {"sent": [[m["chat_id"], at, m["text"]] for m, at in zip(bot.sent, bot.sent_at,
+                                                                                        strict=True)],
+                               "pushed": bot.pushed_at} for token, bot in self.bots.items()}  # fmt: skip
+            return _reply(200, out)
+        with self.lock:
+            sent = sum(len(bot.sent) for bot in self.bots.values())
+            pending = sum(len(bot.updates) for bot in self.bots.values())
+        return _reply(200, {"sent": sent, "bots": len(self.bots), "invalid": len(self.invalid_calls),
+                            "pending_updates": pending, "calls": dict(self.counts)})  # fmt: skip
 
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def _refuse(self, code: int, description: str) -> web.Response:
+        return _reply(code, {"ok": False, "error_code": code, "description": description})
 
     def _getMe(self, bot: FakeBot, params: dict[str, str]) -> dict[str, Any]:
         return {
@@ -214,31 +283,43 @@ class _Handler(BaseHTTPRequestHandler):
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
         }  # fmt: skip
 
-    def _getUpdates(self, bot: FakeBot, params: dict[str, str]) -> list[dict[str, Any]] | None:
+    async def _getUpdates(self, bot: FakeBot, params: dict[str, str]) -> web.Response:
         if bot.webhook:
             return self._refuse(409, "Conflict: can't use getUpdates method while webhook is active; "
                                      "use deleteWebhook to delete the webhook first")  # fmt: skip
-        offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), self.server.max_poll_s)
+        offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), self.max_poll_s)
+        limit = int(params.get("limit", 100))
         deadline = time.monotonic() + timeout
-        with self.server.lock:
-            if offset:
-                bot.confirmed = max(bot.confirmed, offset - 1)
-                bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
-            while not bot.updates and time.monotonic() < deadline:
-                self.server.lock.wait(deadline - time.monotonic())
-            return list(bot.updates[: int(params.get("limit", 100))])
+        while True:
+            with self.lock:
+                if offset:
+                    bot.confirmed = max(bot.confirmed, offset - 1)
+                    if bot.updates and bot.updates[0]["update_id"] < offset:
+                        bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
+                if bot.updates or bot.webhook:
+                    return _reply(200, {"ok": True, "result": list(bot.updates[:limit])})
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return _reply(200, {"ok": True, "result": []})
+                event = self._waiters.setdefault(bot.token, asyncio.Event())
+                event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), timeout=left)
+            except TimeoutError:
+                pass
 
     def _sendMessage(self, bot: FakeBot, params: dict[str, str]) -> dict[str, Any]:
         bot.sent.append(params)
+        bot.sent_at.append(time.time())
         if bot.on_send is not None:
             bot.on_send(params)
         chat_id = int(params["chat_id"])
-        return {"message_id": next(self.server.message_ids[chat_id]), "date": int(time.time()), "text": params["text"],
+        return {"message_id": next(self.message_ids[chat_id]), "date": int(time.time()), "text": params["text"],
                 "chat": {"id": chat_id, "type": "private"}}  # fmt: skip
 
-    def _setWebhook(self, bot: FakeBot, params: dict[str, str]) -> bool | None:
+    def _setWebhook(self, bot: FakeBot, params: dict[str, str]) -> bool | web.Response:
         url = params["url"]
-        if url and not url.startswith("https://") and not self.server.allow_http_webhooks:
+        if url and not url.startswith("https://") and not self.allow_http_webhooks:
             return self._refuse(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         bot.webhook = params if url else {}  # an empty url removes the webhook
         return True
@@ -248,22 +329,51 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
 
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+async def _params(request: web.Request) -> dict[str, str]:
+    """Query string, then the body: JSON, urlencoded or multipart form (what aiogram sends)."""
+    params = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            body = await request.json()
+            params.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in (body or {}).items()})
+        else:
+            form = await request.post()
+            params.update({k: v if isinstance(v, str) else v.file.read().decode() for k, v in form.items()})
+    return params
+
+
+def _reply(status: int, body: dict[str, Any]) -> web.Response:
+    return web.Response(status=status, body=json.dumps(body).encode(), content_type="application/json")
+
+
 @contextmanager
 def running_fake_telegram() -> Iterator[FakeTelegram]:
     server = FakeTelegram()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server.start()
     try:
         yield server
     finally:
         server.shutdown()
-        server.server_close()
 
 
 def main() -> None:
-    """Standalone: `python -m tests.fakes.telegram_server` prints its base URL, then serves."""
-    server = FakeTelegram()
-    print(server.base_url, flush=True)
+    """Standalone: `python -m tests.fakes.telegram_server [--port N]` prints its base URL, then serves."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--max-poll-s", type=float, default=2.0)
+    parser.add_argument("--no-call-log", action="store_true", help="keep counters only (long benchmarks)")
+    args = parser.parse_args()
+    server = FakeTelegram(args.port, record_calls=not args.no_call_log)
+    server.max_poll_s = args.max_poll_s
     server.serve_forever()
 
 
