@@ -254,6 +254,8 @@ UI: dict[str, dict[str, str]] = {
     "zero.handoff": {"en": "hand off to operators", "ru": "передать операторам"},
     # Inbox
     "waiting": {"en": "waiting", "ru": "ждут"},
+    "unit_s": {"en": "s", "ru": "с"},
+    "unit_min": {"en": "min", "ru": "мин"},
     "visitor": {"en": "Visitor", "ru": "Посетитель"},
     "details": {"en": "Details", "ru": "Подробности"},
     "earlier_dialogs": {"en": "Earlier dialogs", "ru": "Прошлые диалоги"},

@@ -106,7 +106,16 @@ def _item(item: rx.Var) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.text(visitor_label(item), weight="bold", size="2", class_name="ellipsis visitor-label", flex="1"),
-            rx.cond(item["waited"] != "", rx.text(item["waited"], size="1", color_scheme="gray")),
+            rx.cond(
+                item["waited"] != "",
+                rx.text(
+                    item["waited"],
+                    " ",
+                    rx.cond(item["waited_unit"] == "min", t("unit_min"), t("unit_s")),
+                    size="1",
+                    color_scheme="gray",
+                ),
+            ),
             rx.cond(
                 item["unread"] != "",
                 rx.badge(item["unread"], color_scheme="red", variant="solid", radius="full", class_name="unread-badge"),

@@ -29,6 +29,7 @@ LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.", "presence.change
 
 
 def _ago(moment: datetime | None) -> str:
+    """How long ago, as "<n> s" or "<n> min" (the page shows the unit through the catalogue)."""
     if moment is None:
         return ""
     seconds = int((utcnow() - moment).total_seconds())
@@ -38,7 +39,8 @@ def _ago(moment: datetime | None) -> str:
 def _item(i: inbox.InboxItem) -> dict[str, str]:
     return {
         "id": str(i.id), "user": i.user, "contact": i.contact, "channel": i.channel, "assistant": i.assistant_name,
-        "status": i.status, "priority": str(i.priority), "waited": _ago(i.waiting_since),
+        "status": i.status, "priority": str(i.priority), "waited": _ago(i.waiting_since).partition(" ")[0],
+        "waited_unit": _ago(i.waiting_since).partition(" ")[2],
         "unread": str(i.unread) if i.unread else "", "operator": i.operator_name, "preview": i.preview,
         "visitor_no": str(i.visitor_no) if i.visitor_no else "", "language": i.language, "page": i.page,
     }  # fmt: skip

@@ -85,6 +85,7 @@ ALLOWED_LATIN = {
     "gpt",
     "offline",
     "extractive",
+    "English",  # the language picker names each language in itself: English / Русский
 }
 
 
