@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     stripe_secret_key: str | None = None  # top-ups through Stripe Checkout when set
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None  # a Stripe-compatible endpoint (tests use a local one)
+    # issue 14: e-mail. SMTP_URL smtp://user:pass@host:587 (STARTTLS when offered), smtps://... (TLS);
+    # unset = e-mails are kept in the outbox table and shown to platform admins
+    smtp_url: str | None = None
+    mail_from: str = "ChatAI <no-reply@chatai.local>"
+    smtp_timeout_s: float = 10.0
 
     @model_validator(mode="after")
     def _require_a_private_secret(self) -> Settings:

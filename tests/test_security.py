@@ -96,14 +96,25 @@ def test_every_route_declares_one_role_rule_and_operators_reach_only_their_own()
     routes = _routes()
     assert len(routes) > 50
     profile_only = {path for _, path, rule in routes if rule == Permission.profile}
-    assert profile_only == {"/api/v1/auth/me"}  # a new route must pick a stricter rule than "signed in"
+    own_account = {  # issue 14: one's own e-mail verification, two-factor and sessions
+        "/api/v1/auth/me/verify-email/resend", "/api/v1/auth/me/2fa", "/api/v1/auth/me/2fa/setup",
+        "/api/v1/auth/me/2fa/enable", "/api/v1/auth/me/2fa/disable", "/api/v1/auth/me/2fa/recovery-codes",
+        "/api/v1/auth/me/sessions", "/api/v1/auth/me/sessions/{session_id}", "/api/v1/auth/me/sessions/revoke-all",
+    }  # fmt: skip
+    assert profile_only == {"/api/v1/auth/me"} | own_account  # a new route must pick a stricter rule than "signed in"
+    admin_only = {p for _, p, r in routes if p.startswith("/api/v1/admin/") and r != "public"}
+    assert {r for _, p, r in routes if p in admin_only and "/tenants/" not in p and "provider-keys" not in p
+            and "pricing" not in p and "promo" not in p} == {Permission.platform_admin}  # fmt: skip
+    assert not any(allows(role, Permission.platform_admin) for role in ROLE_PERMISSIONS)
+    assert allows("admin", Permission.team_manage) and not allows("operator", Permission.team_manage)
     operator_paths = {p for _, p, r in routes if r != "public" and allows("operator", Permission(r))}
     assert all(p.startswith(("/api/v1/dialogs", "/api/v1/auth/me")) for p in operator_paths), operator_paths
     assert set(ROLE_PERMISSIONS) == {"owner", "admin", "operator"}
 
 
 def _fill(path: str) -> str:
-    for name in ("assistant_id", "document_id", "qa_id", "dialog_id", "key_id", "bot_id", "tenant_id"):
+    for name in ("assistant_id", "document_id", "qa_id", "dialog_id", "key_id", "bot_id", "tenant_id", "invite_id",
+                 "user_id", "session_id"):  # fmt: skip
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 

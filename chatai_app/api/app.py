@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from chatai_app.api import (
+    admin_routes,
     auth_routes,
     billing_routes,
     chat_routes,
     docs_routes,
     health_routes,
+    knowledge_gap_routes,
     knowledge_routes,
     provider_key_routes,
+    team_routes,
     telegram_routes,
     widget_routes,
 )
@@ -39,6 +42,10 @@ def build_api() -> FastAPI:
     api.include_router(telegram_routes.router)
     api.include_router(widget_routes.router)
     api.include_router(billing_routes.router)
+    # issue 14: team, account security, platform admin console, knowledge gaps
+    api.include_router(team_routes.router)
+    api.include_router(admin_routes.router)
+    api.include_router(knowledge_gap_routes.router)
     api.add_middleware(widget_routes.OriginGuard)
     api.add_middleware(MetricsMiddleware)
     return api

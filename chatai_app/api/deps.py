@@ -76,3 +76,4 @@ BillingReader = Annotated[AuthContext, allowed(Permission.billing_read)]
 BillingManager = Annotated[AuthContext, allowed(Permission.billing_manage)]
 KeysOwner = Annotated[AuthContext, allowed(Permission.provider_keys)]
 PlatformAdmin = Annotated[AuthContext, allowed(Permission.platform_admin)]
+TeamManager = Annotated[AuthContext, allowed(Permission.team_manage)]  # issue 14: invitations, roles, removal

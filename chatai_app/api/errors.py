@@ -20,7 +20,9 @@ from chatai_app.services.knowledge.uploads import UploadRejected
 from chatai_app.services.payments import PaymentsNotConfigured, PaymentWebhookRejected
 from chatai_app.services.plans import PlanLimitReached
 from chatai_app.services.promo import PromoRejected
+from chatai_app.services.signed_links import LinkInvalid
 from chatai_app.services.telegram import TelegramError, WebhookRejected
+from chatai_app.services.two_factor import TwoFactorRequired
 from chatai_app.services.widget import SpendCapReached
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     PaymentsNotConfigured: 503,
     TelegramError: 502,
     WebhookRejected: 401,
+    LinkInvalid: 400,
+    TwoFactorRequired: 401,
 }
 
 
@@ -61,6 +65,8 @@ async def domain_error_handler(_: Request, exc: Exception) -> JSONResponse:
         body["fields"] = exc.fields
     if isinstance(exc, UploadRejected):
         body["reason"] = exc.reason
+    if isinstance(exc, TwoFactorRequired):
+        body["challenge"] = exc.challenge
     if isinstance(exc, errors.RateLimited | errors.ServiceBusy):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse(body, status_code=_status_for(exc), headers=headers)

@@ -17,6 +17,7 @@ from chatai_app.models._base import utcnow
 from chatai_app.services.billing import grant_welcome_bonus
 from chatai_app.services.errors import Conflict, InvalidCredentials, NotFound, PermissionDenied, ValidationFailed
 from chatai_app.services.passwords import hash_password_async, needs_rehash, verify_password_async
+from chatai_app.services.settings_store import get_setting
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -35,10 +36,14 @@ class AuthContext:
     tenant_id: uuid.UUID
     tenant_name: str
     role: str
+    email_verified: bool = True
+    two_factor: bool = False
+    # a platform admin while the platform requires two-factor and they have not turned it on: no admin powers
+    admin_needs_two_factor: bool = False
 
     @property
     def is_admin(self) -> bool:
-        return self.platform_role == PlatformRole.admin
+        return self.platform_role == PlatformRole.admin and not self.admin_needs_two_factor
 
 
 def normalize_email(email: str) -> str:
@@ -53,6 +58,8 @@ def _email_error(email: str) -> str | None:
     return None
 
 
+ACCOUNT_BLOCKED = "This account is blocked; contact support"
+ADMIN_2FA_POLICY = "security.admin_2fa_required"
 SIGN_UP_REFUSED = "We could not create an account with these details; if you have one, sign in or reset your password"
 WEAK_PASSWORD = "This password is too easy to guess (a common password, a name or a simple pattern); add a few words"
 PASSWORD_MIN_SCORE = 2  # zxcvbn: "somewhat guessable" and up, i.e. more than ~10^6 guesses
@@ -165,12 +172,10 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> A
     if "\x00" in (email or "") + (password or ""):
         raise InvalidCredentials()
     user = await find_user_by_email(session=session, email=email)
-    if (
-        not await verify_password_async(user.password_hash if user else None, password or "")
-        or not user
-        or not user.is_active
-    ):
+    if not await verify_password_async(user.password_hash if user else None, password or "") or not user:
         raise InvalidCredentials()
+    if not user.is_active:  # only someone who knows the password learns that the account is blocked
+        raise PermissionDenied(ACCOUNT_BLOCKED)
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password_async(password)
     user.last_login_at = utcnow()
@@ -193,10 +198,13 @@ async def load_context(*, session: AsyncSession, user_id: uuid.UUID, tenant_id: 
     if row is None:
         raise PermissionDenied("No access to this workspace")
     user, tenant, membership = row
-    return _context(user, tenant, membership.role)
+    pending = False
+    if user.platform_role == PlatformRole.admin and user.totp_enabled_at is None:
+        pending = bool(await get_setting(session=session, key=ADMIN_2FA_POLICY))
+    return _context(user, tenant, membership.role, admin_needs_two_factor=pending)
 
 
-def _context(user: User, tenant: Tenant, role: str) -> AuthContext:
+def _context(user: User, tenant: Tenant, role: str, *, admin_needs_two_factor: bool = False) -> AuthContext:
     return AuthContext(
         user_id=user.id,
         email=user.email,
@@ -206,6 +214,9 @@ def _context(user: User, tenant: Tenant, role: str) -> AuthContext:
         tenant_id=tenant.id,
         tenant_name=tenant.name,
         role=role,
+        email_verified=user.email_verified_at is not None,
+        two_factor=user.totp_enabled_at is not None,
+        admin_needs_two_factor=admin_needs_two_factor,
     )
 
 
@@ -243,11 +254,13 @@ async def create_admin(*, session: AsyncSession, email: str, password: str, full
         if existing.platform_role == PlatformRole.admin:
             raise Conflict(f"{existing.email} is already an admin")
         existing.platform_role = PlatformRole.admin
+        existing.email_verified_at = existing.email_verified_at or utcnow()
         session.add(existing)
         return await load_context(session=session, user_id=existing.id)
     ctx = await sign_up(session=session, email=email, password=password, full_name=full_name, workspace_name="Platform")
     user = await session.get(User, ctx.user_id)
     assert user is not None
     user.platform_role = PlatformRole.admin
+    user.email_verified_at = utcnow()  # set up by whoever runs the install
     session.add(user)
     return await load_context(session=session, user_id=user.id)

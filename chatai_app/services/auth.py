@@ -7,8 +7,18 @@ from functools import lru_cache
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.services.accounts import AuthContext, authenticate, normalize_email, sign_up
+from chatai_app.models import User
+from chatai_app.services import account_links, two_factor
+from chatai_app.services.accounts import (
+    AuthContext,
+    authenticate,
+    find_user_by_email,
+    load_context,
+    normalize_email,
+    sign_up,
+)
 from chatai_app.services.auth_sessions import OpenedSession, open_session
+from chatai_app.services.errors import InvalidCredentials, ValidationFailed
 from chatai_app.services.ratelimit import RateLimiter, build_rate_limiter, enforce_each
 from chatai_app.settings import get_settings
 
@@ -63,7 +73,23 @@ async def sign_in(
 ) -> OpenedSession:
     await _limit(policy, "login", client, email)
     context = await authenticate(session=session, email=email, password=password)
+    if context.two_factor:  # the password was right: the second step names the user for a few minutes
+        raise two_factor.TwoFactorRequired(two_factor.challenge_for(context.user_id))
     return await _open(session, policy, context, client, kind)
+
+
+async def complete_sign_in(
+    *, session: AsyncSession, policy: AuthPolicy, challenge: str, code: str, client: ClientInfo, kind: str
+) -> OpenedSession:
+    """The second step: a TOTP code (or a recovery code) for the user the challenge names."""
+    user_id = two_factor.user_of_challenge(challenge)
+    await _limit(policy, "2fa", client, str(user_id))
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active or user.totp_enabled_at is None:
+        raise InvalidCredentials()
+    if await two_factor.check_code(session=session, user=user, code=code) is None:
+        raise ValidationFailed({"code": two_factor.WRONG_CODE})
+    return await _open(session, policy, await load_context(session=session, user_id=user_id), client, kind)
 
 
 async def register(
@@ -79,8 +105,20 @@ async def register(
     kind: str,
 ) -> OpenedSession:
     await _limit(policy, "signup", client, email)
+    is_new = await find_user_by_email(session=session, email=email) is None
     context = await sign_up(
         session=session, email=email, password=password, full_name=full_name,
         workspace_name=workspace_name, locale=locale,
     )  # fmt: skip
+    if is_new:  # the account works at once; the link confirms the address
+        await account_links.send_verification(session=session, user_id=context.user_id, lang=locale)
+    elif context.two_factor:  # signing up again with one's own password is a sign-in: same second step
+        raise two_factor.TwoFactorRequired(two_factor.challenge_for(context.user_id))
     return await _open(session, policy, context, client, kind)
+
+
+async def request_password_reset(*, session: AsyncSession, policy: AuthPolicy, email: str, client: ClientInfo,
+                                 lang: str | None = None) -> None:  # fmt: skip
+    """Rate limited like sign-in; the same answer whether or not the address has an account."""
+    await _limit(policy, "reset", client, email)
+    await account_links.request_password_reset(session=session, email=email, lang=lang)

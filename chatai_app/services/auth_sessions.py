@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.models import AuthSession
 from chatai_app.models._base import utcnow
 from chatai_app.services.accounts import AuthContext, load_context
-from chatai_app.services.errors import AuthenticationRequired
+from chatai_app.services.errors import AuthenticationRequired, NotFound
 from chatai_app.services.tokens import AccessClaims, hash_opaque_token, issue_access_token, new_opaque_token
 
 
@@ -121,3 +121,65 @@ async def rotate_refresh_token(*, session: AsyncSession, token: str, ttl_s: int)
     row.revoked_at, row.replaced_by_id = utcnow(), opened.session_id
     session.add(row)
     return opened
+
+
+# --- issue 14: a user's session list, "sign out everywhere", and ending sessions on reset/removal/blocking ---
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: uuid.UUID
+    kind: str
+    created_at: str
+    expires_at: str
+    user_agent: str
+    ip: str
+    tenant_id: uuid.UUID
+    current: bool
+
+
+def session_id_of_token(token: str) -> str:
+    """The hash a live token is stored under (to mark "this session" in a list)."""
+    return hash_opaque_token(token or "")
+
+
+async def list_sessions(*, session: AsyncSession, user_id: uuid.UUID, current_token: str = "") -> list[SessionInfo]:
+    """The user's live sign-ins, newest first; refresh-token rotations count as one (their family)."""
+    stmt = (
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > utcnow())  # type: ignore[union-attr]
+        .order_by(AuthSession.created_at.desc())  # type: ignore[attr-defined]
+    )
+    current = hash_opaque_token(current_token) if current_token else ""
+    rows = (await session.exec(stmt)).all()
+    return [_info(row, current) for row in rows]
+
+
+def _info(row: AuthSession, current: str) -> SessionInfo:
+    created, expires = row.created_at.isoformat(timespec="seconds"), row.expires_at.isoformat(timespec="seconds")
+    is_current = bool(current) and row.token_hash == current
+    return SessionInfo(row.id, row.kind, created, expires, row.user_agent, row.ip, row.tenant_id, is_current)
+
+
+async def revoke_user_session(*, session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    row = await session.get(AuthSession, session_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound("Session not found")
+    await revoke_family(session=session, family_id=row.family_id)
+
+
+async def revoke_all(
+    *, session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None = None, keep_token: str = "",
+    keep_session_id: uuid.UUID | None = None,
+) -> int:
+    """End every live session of a user (in one workspace, when given), except the caller's own (`keep_token` of a
+    browser, `keep_session_id` of an API login)."""
+    stmt = sa.update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if tenant_id is not None:
+        stmt = stmt.where(AuthSession.tenant_id == tenant_id)
+    if keep_token:
+        stmt = stmt.where(AuthSession.token_hash != hash_opaque_token(keep_token))
+    if keep_session_id is not None:
+        stmt = stmt.where(AuthSession.id != keep_session_id)
+    result = await session.exec(stmt.values(revoked_at=utcnow()))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)

@@ -21,7 +21,7 @@ from sqlmodel import select
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, DialogStatus
 from chatai_app.models._base import utcnow
-from chatai_app.services import billing, capacity, events, handoff, plans, presence, provider_keys
+from chatai_app.services import admin_console, billing, capacity, events, handoff, plans, presence, provider_keys
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import retrieval
@@ -388,6 +388,8 @@ async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswer
 async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnResult, sink: StreamSink) -> None:
     assistant = stored.assistant
     language = question_language(text, assistant.language)
+    if await _blocked(assistant, stored, result, language):  # issue 14: a suspended workspace answers a notice
+        return
     if stored.dialog_status in (DialogStatus.waiting, DialogStatus.operator):
         result.outcome = "with_operator"  # operators see it live; the AI stays silent
         return
@@ -427,6 +429,18 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
         "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
     )
     await _fallback_if_missed(result, stored, completion, language, rules)
+
+
+async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, language: str) -> bool:
+    async with session_scope() as session:
+        notice = await admin_console.blocked_notice(session=session, tenant_id=assistant.tenant_id, language=language)
+    if notice is None:
+        return False
+    result.outcome, result.reply_text = "blocked", notice
+    result.reply_message_id = await _save_message(
+        stored.dialog_id, assistant.tenant_id, "assistant", notice, status="blocked", error="workspace blocked"
+    )
+    return True
 
 
 async def _generate(

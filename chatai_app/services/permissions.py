@@ -18,11 +18,14 @@ class Permission(StrEnum):
     billing_read = "billing.read"
     billing_manage = "billing.manage"  # plan, top-ups, promo codes
     provider_keys = "provider_keys"  # the workspace's own LLM keys
+    team_manage = "team.manage"  # invitations, roles, removing members (admins manage operators only)
     platform_admin = "platform.admin"
 
 
 _MEMBER = {Permission.profile, Permission.dialogs}
-_MANAGER = _MEMBER | {Permission.assistants_read, Permission.assistants_manage, Permission.billing_read}
+_MANAGER = _MEMBER | {
+    Permission.assistants_read, Permission.assistants_manage, Permission.billing_read, Permission.team_manage,
+}  # fmt: skip
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "owner": frozenset(_MANAGER | {Permission.billing_manage, Permission.provider_keys}),
     "admin": frozenset(_MANAGER),
@@ -34,6 +37,7 @@ WHO_MAY = {
     Permission.billing_read: "workspace owners and admins",
     Permission.billing_manage: "the workspace owner",
     Permission.provider_keys: "the workspace owner",
+    Permission.team_manage: "workspace owners and admins",
     Permission.platform_admin: "platform admins",
 }
 
