@@ -1,10 +1,10 @@
 """Bot fleet at scale: memory with N bots in one process, and updates per second end to end.
 
-    python -m benchmarks.fleet_scale [--bots 1000] [--updates 500]
+    python -m benchmarks.fleet_scale [--bots 1000] [--updates 500] [--settle-s 10]
 
 Real parts: embedded PostgreSQL, the `bot_fleet` process (aiogram, long polling), the conversation
 engine with retrieval. Fakes at the external transports, each in its own process: the Telegram Bot
-API and an instant OpenAI-compatible LLM.
+API and an instant OpenAI-compatible LLM. Uses DATABASE_URL, or an embedded PostgreSQL in a temporary directory.
 """
 
 from __future__ import annotations
@@ -74,23 +74,32 @@ def _running(url: str) -> int:
         return conn.execute("SELECT count(*) FROM bot_instances WHERE status = 'running'").fetchone()[0]
 
 
-async def main() -> None:
+async def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bots", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=500)
-    args = parser.parse_args()
+    parser.add_argument("--settle-s", type=float, default=10, help="wait after all bots run, before measuring")
+    parser.add_argument("--timeout-s", type=float, default=600, help="give up waiting for bots or replies after")
+    args = parser.parse_args(argv)
     from chatai_app.embedded_pg import start_embedded_postgres
     from chatai_app.migrations import upgrade_to_head
+    from chatai_app.settings import get_settings
+    from tests.browser.conftest import _free_port
 
-    os.environ["DATABASE_URL"] = url = start_embedded_postgres(
-        Path(tempfile.mkdtemp(prefix="chatai-fleet-")), cleanup_mode="delete"
-    )
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = start_embedded_postgres(
+            Path(tempfile.mkdtemp(prefix="chatai-fleet-")), cleanup_mode="delete"
+        )
+    url = os.environ["DATABASE_URL"]
     upgrade_to_head(url)
     telegram = _spawn([sys.executable, "-m", "tests.fakes.telegram_server"])
     telegram_url = telegram.stdout.readline().strip()  # type: ignore[union-attr]
-    llm = _spawn([sys.executable, "-m", "tests.fakes.openai_server", "--port", "18731", "--delay", "0"])
+    llm_port = _free_port()
+    llm = _spawn([sys.executable, "-m", "tests.fakes.openai_server", "--port", str(llm_port), "--delay", "0"])
     llm.stdout.readline()  # type: ignore[union-attr]
-    os.environ.update(TELEGRAM_API_URL=telegram_url, OPENAI_BASE_URL="http://127.0.0.1:18731/v1", OPENAI_API_KEY="x")
+    os.environ.update(TELEGRAM_API_URL=telegram_url, OPENAI_BASE_URL=f"http://127.0.0.1:{llm_port}/v1",
+                      OPENAI_API_KEY="x")  # fmt: skip
+    get_settings.cache_clear()
     fleet = None
     try:
         async with httpx.AsyncClient(base_url=telegram_url, timeout=30) as control:
@@ -98,10 +107,10 @@ async def main() -> None:
             tokens = await _connect_bots(control, tenant_id, assistant_id, args.bots)
             started = time.monotonic()
             fleet = _spawn([sys.executable, "-m", "bot_fleet"], env=dict(os.environ))
-            while _running(url) < args.bots and time.monotonic() - started < 600:  # noqa: ASYNC110 - another process
+            while _running(url) < args.bots and time.monotonic() - started < args.timeout_s:  # noqa: ASYNC110 - another process
                 await asyncio.sleep(1)
             all_running_s = time.monotonic() - started
-            await asyncio.sleep(10)
+            await asyncio.sleep(args.settle_s)
             rss = psutil.Process(fleet.pid).memory_info().rss / 2**20
             baseline = (await control.get("/_control/stats")).json()["sent"]
             began = time.monotonic()
@@ -110,7 +119,7 @@ async def main() -> None:
                 text = "How long does delivery take?"
                 await control.post("/_control/push", data={"token": token, "chat_id": 1000 + i, "text": text})
             while (await control.get("/_control/stats")).json()["sent"] - baseline < args.updates:
-                if time.monotonic() - began > 600:
+                if time.monotonic() - began > args.timeout_s:
                     break
                 await asyncio.sleep(0.2)
             elapsed = time.monotonic() - began
@@ -122,10 +131,12 @@ async def main() -> None:
             "invalid_bot_api_calls": stats["invalid"],
         }  # fmt: skip
         print(json.dumps(report, indent=2))
+        return report
     finally:
         for process in (fleet, telegram, llm):
             if process is not None:
                 process.terminate()
+                process.wait(30)
         from chatai_app.db import dispose_engines
 
         await dispose_engines()

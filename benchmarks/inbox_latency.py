@@ -1,6 +1,6 @@
 """Time from a visitor's send to the operators' screens, with many operator pages open.
 
-    python -m benchmarks.inbox_latency [--pages 50] [--samples 30]
+    python -m benchmarks.inbox_latency [--pages 50] [--samples 30] [--pause-s 1]
 
 Runs the real `chatai run` (embedded PostgreSQL, built frontend, web + worker + fleet), signs an operator
 in and opens N inbox pages in Chromium (each its own Reflex websocket and live task). A visitor then
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RunningApp, _free_port
 
@@ -51,31 +51,36 @@ def _visitor_asks(client: httpx.Client, assistant_id: str, n: int) -> tuple[floa
     raise RuntimeError("no done event")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--samples", type=int, default=30)
-    args = parser.parse_args()
+    parser.add_argument("--pause-s", type=float, default=1.0, help="between samples")
+    args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as workdir:
         app = RunningApp(data_dir=Path(workdir) / "var", port=_free_port(), log_path=Path(workdir) / "chatai.log")
         app.start()
         try:
-            result = _measure(app, args.pages, args.samples)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                result = measure(app, browser, args.pages, args.samples, args.pause_s)
+                browser.close()
         finally:
             app.stop()
     print(json.dumps(result, indent=2))
+    return result
 
 
-def _measure(app: RunningApp, pages: int, samples: int) -> dict[str, object]:
+def measure(app: RunningApp, browser: Browser, pages: int, samples: int, pause_s: float = 1.0) -> dict[str, object]:
+    """On a running app, with a launched browser (the smoke test passes the browser tests' own)."""
     client = httpx.Client(base_url=app.url, timeout=60)
-    email, password = "latency@example.com", "latency password 1"
+    email, password = f"latency{time.time_ns()}@example.com", "latency password 1"
     tokens = client.post("/api/v1/auth/signup", json={"email": email, "password": password}).json()
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     assistant_id = client.post("/api/v1/assistants", json={"name": "Latency"}, headers=auth).json()["id"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=app.url)
+    context = browser.new_context(base_url=app.url)
+    try:
         first = context.new_page()
         first.goto("/login")
         first.fill("#email", email)
@@ -96,8 +101,9 @@ def _measure(app: RunningApp, pages: int, samples: int) -> dict[str, object]:
             seen = _wait_all(operator_pages, dialog_id)
             latencies += [s - sent_ms for s in seen]
             slowest_page.append(max(seen) - sent_ms)
-            time.sleep(1.0)
-        browser.close()
+            time.sleep(pause_s)
+    finally:
+        context.close()
     return {
         "operator_pages": pages, "samples": samples, "observations": len(latencies),
         "p50_ms": round(statistics.median(latencies)), "p95_ms": round(_percentile(latencies, 0.95)),

@@ -1,12 +1,13 @@
 """Ingestion rate and search latency at 100k chunks.
 
-    python -m benchmarks.knowledge_scale [--chunks 100000] [--queries 200]
+    python -m benchmarks.knowledge_scale [--chunks 100000] [--queries 200] [--pages 30] [--paragraphs 0]
 
 Uses DATABASE_URL, or an embedded PostgreSQL in a temporary directory. Ingestion runs the real
 pipeline (extract, chunk, embed with the offline model, store) on a generated multi-page PDF.
 The 100k-chunk corpus is XQuAD text cut into windows, with vectors near the real embeddings of
 their source paragraphs (so the vector space is clustered like real data); queries are real
-XQuAD questions run through the real hybrid search.
+XQuAD questions run through the real hybrid search. `--paragraphs N` builds the corpus from the first N
+source paragraphs only (0: all of them), which keeps a smoke run to seconds.
 """
 
 from __future__ import annotations
@@ -55,12 +56,12 @@ async def _workspace(name: str) -> tuple[uuid.UUID, uuid.UUID]:
     return tenant.id, assistant.id
 
 
-def _paragraphs() -> list[str]:
+def _paragraphs(limit: int = 0) -> list[str]:
     paragraphs = []
     for language in ("en", "ru"):
         data = json.loads((XQUAD / f"xquad-dev.{language}.json").read_text(encoding="utf-8"))
         paragraphs += [p["context"] for a in data["data"] for p in a["paragraphs"]]
-    return paragraphs
+    return paragraphs[:limit] if limit else paragraphs
 
 
 async def measure_ingestion(pages: int = 30) -> dict[str, float]:
@@ -139,12 +140,12 @@ def _load_corpus(
         conn.execute("ANALYZE knowledge_chunks")
 
 
-async def measure_search(n_chunks: int, n_queries: int) -> dict[str, object]:
+async def measure_search(n_chunks: int, n_queries: int, n_paragraphs: int = 0) -> dict[str, object]:
     from chatai_app.db import session_scope
     from chatai_app.services.knowledge.retrieval import search
 
     url = os.environ["DATABASE_URL"]
-    paragraphs = _paragraphs()
+    paragraphs = _paragraphs(n_paragraphs)
     tenant_id, assistant_id = await _workspace("search bench")
     base = await _base_vectors(paragraphs)
     started = time.perf_counter()
@@ -173,21 +174,23 @@ async def measure_search(n_chunks: int, n_queries: int) -> dict[str, object]:
     return result
 
 
-async def main() -> None:
+async def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--pages", type=int, default=30)
-    args = parser.parse_args()
+    parser.add_argument("--paragraphs", type=int, default=0, help="source paragraphs of the corpus (0: all)")
+    args = parser.parse_args(argv)
     _ensure_database()
     report = {
         "ingestion": await measure_ingestion(args.pages),
-        "search": await measure_search(args.chunks, args.queries),
+        "search": await measure_search(args.chunks, args.queries, args.paragraphs),
     }
     print(json.dumps(report, indent=2))
     from chatai_app.db import dispose_engines
 
     await dispose_engines()
+    return report
 
 
 if __name__ == "__main__":

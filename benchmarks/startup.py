@@ -50,27 +50,36 @@ def _first_page_s(app: RunningApp) -> float:
     return time.monotonic() - started
 
 
-def main() -> None:
+def memory(app: RunningApp) -> dict[str, object]:
+    """RSS of every process of a running app, and of its embedded PostgreSQL."""
+    assert app.process is not None
+    rss = _rss_mib(app.process.pid)
+    postgres = _postgres_rss_mib(app.data_dir)
+    return {
+        "rss_mib": {k: round(v, 1) for k, v in rss.items()} | {"embedded postgres (all)": round(postgres, 1)},
+        "rss_total_mib": round(sum(rss.values()) + postgres, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fresh-frontend", action="store_true", help="delete .web first, as on a fresh clone")
-    args = parser.parse_args()
+    parser.add_argument("--settle-s", type=float, default=5, help="let workers settle before reading memory")
+    args = parser.parse_args(argv)
     if args.fresh_frontend:
         shutil.rmtree(ROOT / ".web", ignore_errors=True)
     workdir = Path(tempfile.mkdtemp(prefix="chatai-bench-"))
     app = RunningApp(data_dir=workdir / "var", port=_free_port(), log_path=workdir / "run.log")
     result: dict[str, object] = {"fresh_frontend": args.fresh_frontend}
     result["cold_start_s"] = round(app.start() + _first_page_s(app), 2)
-    time.sleep(5)  # let workers settle before reading memory
-    assert app.process is not None
-    rss = _rss_mib(app.process.pid)
-    postgres = _postgres_rss_mib(app.data_dir)
-    result["rss_mib"] = {k: round(v, 1) for k, v in rss.items()} | {"embedded postgres (all)": round(postgres, 1)}
-    result["rss_total_mib"] = round(sum(rss.values()) + postgres, 1)
+    time.sleep(args.settle_s)
+    result |= memory(app)
     app.stop()
     result["warm_restart_s"] = round(app.start() + _first_page_s(app), 2)
     app.stop()
     print(json.dumps(result, indent=2))
     shutil.rmtree(workdir, ignore_errors=True)
+    return result
 
 
 if __name__ == "__main__":

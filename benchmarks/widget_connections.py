@@ -1,12 +1,13 @@
 """Memory per idle website-widget connection.
 
-    python -m benchmarks.widget_connections [--connections 1000]
+    python -m benchmarks.widget_connections [--connections 1000] [--idle-seconds 20] [--settle-s 2]
 
-Starts an embedded PostgreSQL (temporary directory) and the API under granian, the ASGI server of
-production, in its own process. Creates one assistant and N visitors, each with a dialog, opens N
-server-sent-event streams (`/api/widget/v1/<assistant>/events`, what an open widget holds) from this
-process and keeps them idle for a while. Reports the server's RSS (process tree) before and after,
-per connection, then checks the streams are live: an operator's reply to the last visitor is pushed.
+Uses DATABASE_URL, or starts an embedded PostgreSQL (temporary directory), and serves the API under
+granian, the ASGI server of production, in its own process. Creates one assistant and N visitors,
+each with a dialog, opens N server-sent-event streams (`/api/widget/v1/<assistant>/events`, what an
+open widget holds) from this process and keeps them idle for a while. Reports the server's RSS
+(process tree) before and after, per connection, then checks the streams are live: an operator's
+reply to the last visitor is pushed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
@@ -127,34 +129,40 @@ async def _owner(tenant_id: uuid.UUID) -> uuid.UUID:
         return (await session.exec(select(Membership.user_id).where(Membership.tenant_id == tenant_id))).one()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--idle-seconds", type=float, default=20)
-    args = parser.parse_args()
+    parser.add_argument("--settle-s", type=float, default=2, help="after the server starts, before the baseline")
+    args = parser.parse_args(argv)
 
-    from chatai_app.embedded_pg import start_embedded_postgres
+    with ExitStack() as stack:
+        if not os.environ.get("DATABASE_URL"):
+            from chatai_app.embedded_pg import start_embedded_postgres
+
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory())
+            os.environ["DATABASE_URL"] = start_embedded_postgres(Path(data_dir), cleanup_mode="stop")
+        result = _measure(args.connections, args.idle_seconds, args.settle_s)
+    print(json.dumps(result, indent=2))
+    return result
+
+
+def _measure(connections: int, idle_s: float, settle_s: float) -> dict[str, float]:
     from chatai_app.migrations import upgrade_to_head
     from chatai_app.settings import get_settings
     from tests.browser.conftest import _free_port
 
-    with tempfile.TemporaryDirectory() as data_dir:
-        url = start_embedded_postgres(Path(data_dir), cleanup_mode="stop")
-        os.environ["DATABASE_URL"] = url
-        get_settings.cache_clear()
-        upgrade_to_head(url)
-        tenant_id, assistant_id, people = asyncio.run(_setup(args.connections))
-        port = _free_port()
-        server = _start_server(port)
-        try:
-            time.sleep(2)
-            result = asyncio.run(
-                _hold(f"http://127.0.0.1:{port}", assistant_id, people, args.idle_seconds, server.pid, tenant_id)
-            )
-        finally:
-            server.terminate()
-            server.wait(20)
-    print(json.dumps(result, indent=2))
+    get_settings.cache_clear()
+    upgrade_to_head(os.environ["DATABASE_URL"])
+    tenant_id, assistant_id, people = asyncio.run(_setup(connections))
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        time.sleep(settle_s)
+        return asyncio.run(_hold(f"http://127.0.0.1:{port}", assistant_id, people, idle_s, server.pid, tenant_id))
+    finally:
+        server.terminate()
+        server.wait(20)
 
 
 if __name__ == "__main__":

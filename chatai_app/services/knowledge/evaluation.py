@@ -114,8 +114,13 @@ async def _score(
     )
 
 
-async def evaluate_dataset(path: Path, *, language: str, modes: tuple[Mode, ...] = ("hybrid", "fts")) -> EvalReport:
+async def evaluate_dataset(
+    path: Path, *, language: str, modes: tuple[Mode, ...] = ("hybrid", "fts"), articles: int | None = None
+) -> EvalReport:
+    """`articles`: only the first N articles and their questions (a quick smoke run); all when None."""
     data = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    if articles is not None:
+        data = {**data, "data": data["data"][:articles]}
     async with session_scope() as session:
         tenant = Tenant(name=f"eval {language}", slug=f"eval-{uuid.uuid4().hex[:12]}", plan_code="enterprise")
         session.add(tenant)

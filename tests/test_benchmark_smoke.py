@@ -1,0 +1,75 @@
+"""Every benchmark in benchmarks/ at its smallest size, so a benchmark that breaks fails the default suite.
+
+Seconds each and no timing assertions: the numbers come from `python -m benchmarks.<name>` at full size.
+Each runs its real CLI in its own process (as its docstring shows), on this session's database (emptied
+first) instead of a new embedded PostgreSQL; the retrieval evaluation runs in process on one article per
+language. The two that need `chatai run` and a browser (inbox_latency, startup) run in
+tests/browser/test_benchmark_smoke.py, on the browser tests' running app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench(name: str, *args: str, database_url: str, timeout_s: float = 120) -> dict:
+    """Run `python -m benchmarks.<name> args`; its report, the JSON object it prints last."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TELEGRAM_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{name}", *args],
+        cwd=ROOT, env=env | {"DATABASE_URL": database_url}, capture_output=True, text=True, timeout=timeout_s,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    start = 0 if done.stdout.startswith("{") else done.stdout.rindex("\n{\n") + 1
+    return json.loads(done.stdout[start:])
+
+
+def test_engine_overhead(clean_db: str) -> None:
+    report = _bench("engine_overhead", "--messages", "6", "--concurrency", "2", "--warmup", "1", database_url=clean_db)
+    assert (report["sequential"]["messages"], report["concurrent"]["messages"]) == (2, 6)
+
+
+def test_http_answer_latency(clean_db: str) -> None:
+    report = _bench(
+        "http_answer_latency", "--articles", "1", "--questions", "3", "--warmup", "1", "--out", "-",
+        database_url=clean_db,
+    )  # fmt: skip
+    assert (report["articles"], report["questions"], report["outcomes"]) == (1, 3, {"answered": 3})
+    assert report["chunks"] > 0
+
+
+def test_fleet_scale(clean_db: str) -> None:
+    report = _bench(
+        "fleet_scale", "--bots", "2", "--updates", "2", "--settle-s", "0", "--timeout-s", "60", database_url=clean_db
+    )
+    assert (report["bots"], report["replies_sent"], report["invalid_bot_api_calls"]) == (2, 2, 0)
+
+
+def test_knowledge_scale(clean_db: str) -> None:
+    report = _bench(
+        "knowledge_scale", "--chunks", "100", "--queries", "2", "--pages", "1", "--paragraphs", "4",
+        database_url=clean_db,
+    )  # fmt: skip
+    assert report["ingestion"]["pages"] == 1 and report["search"]["chunks"] == 100
+    assert set(report["search"]) >= {"hybrid", "fts", "vector"}
+
+
+def test_widget_connections(clean_db: str) -> None:
+    report = _bench(
+        "widget_connections", "--connections", "3", "--idle-seconds", "0", "--settle-s", "0", database_url=clean_db
+    )
+    assert report["connections"] == 3 and report["push_to_last_visitor_ms"] > 0
+
+
+async def test_retrieval_eval(clean_db: str) -> None:
+    from benchmarks.test_retrieval_eval import run_eval
+
+    reports = await run_eval(articles=1)
+    assert [r.language for r in reports] == ["ru", "en"] and all(r.documents == 1 and r.chunks for r in reports)
+    assert all([s.mode for s in r.scores] == ["hybrid", "fts"] and r.scores[0].questions for r in reports)
