@@ -13,6 +13,7 @@ from tests.fakes.openai_server import FakeOpenAIServer
 from tests.knowledge.conftest import Workspace, drain_queue
 
 KNOWLEDGE = b"# Delivery\n\nParcels to Kazan arrive in three days. Courier delivery costs 300 roubles."
+NOT_FOUND = "I could not find this in my knowledge base. Would you like to talk to a person?"
 
 
 class Collect(StreamSink):
@@ -71,12 +72,25 @@ async def test_openai_compatible_answer_is_streamed_grounded_stored_and_charged(
     assert ledger == [("welcome_bonus", 10000, 10000), ("charge", -100, 9900)]
 
 
-async def test_offline_default_answers_from_knowledge_with_its_source(shop: Workspace) -> None:
+async def test_offline_default_answers_from_knowledge_with_its_source(
+    shop: Workspace, rival: Workspace, clean_db: str
+) -> None:
     await _with_knowledge(shop)
     result = await conversation.handle_incoming(_say(shop, "Сколько стоит курьерская доставка?"))
     assert "300 roubles" in result.reply_text and "delivery.txt" in result.reply_text
-    nothing = await conversation.handle_incoming(_say(shop, "Do you sell helicopters?", chat="other"))
-    assert nothing.outcome == "answered" and nothing.reply_text  # an honest "not found" when nothing matches at all
+    # Nothing matches at all (an assistant with no knowledge): the exact "not found" message, nothing made up,
+    # no source, and it counts as a miss (the next one in a row calls a human; see test_handoff).
+    nothing = await conversation.handle_incoming(_say(rival, "Do you sell helicopters?"))
+    assert (nothing.outcome, nothing.reply_text, nothing.sources) == ("answered", NOT_FOUND, [])
+    assert _rows(clean_db, f"SELECT meta->>'misses' FROM dialogs WHERE id = '{nothing.dialog_id}'") == [("1",)]
+
+
+@pytest.mark.xfail(strict=True, reason="no relevance floor yet: vector search always returns the nearest chunk, "
+                   "so the offline answerer quotes it for any question (issue 18 report)")  # fmt: skip
+async def test_offline_answerer_does_not_quote_unrelated_knowledge(shop: Workspace) -> None:
+    await _with_knowledge(shop)
+    unrelated = await conversation.handle_incoming(_say(shop, "Do you sell helicopters?"))
+    assert (unrelated.reply_text, unrelated.sources) == (NOT_FOUND, [])
 
 
 async def test_repeated_channel_message_is_handled_once(shop: Workspace, clean_db: str) -> None:

@@ -17,7 +17,7 @@ from chatai_app.db import session_scope
 from chatai_app.models import HandoffAudit
 from chatai_app.services import accounts, inbox, presence
 from tests.engine.test_conversation import KNOWLEDGE
-from tests.engine.test_handoff import _configure, _with_knowledge
+from tests.engine.test_handoff import _configure, _owner, _with_knowledge
 from tests.knowledge.conftest import Workspace
 
 SITE = "https://shop.example"
@@ -87,12 +87,19 @@ async def test_allow_list_and_visitor_tokens(api_server: str, shop: Workspace, r
         assert preflight.status_code == 403
         allowed = await client.get(_api(shop) + "config", headers={"Origin": SITE})
         assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == SITE
-        assert allowed.json() | {"operators_online": False} == {
+        config = {
             "assistant_id": str(shop.assistant_id), "title": "Shop help", "colour": "#112233", "position": "right",
             "language": "auto", "greeting": "", "handoff_button": True, "operators_online": False,
         }  # fmt: skip
+        assert allowed.json() == config  # nobody is online yet
+        async with session_scope() as session:
+            owner = await _owner(shop)
+            await presence.heartbeat(session=session, tenant_id=shop.tenant_id, user_id=owner, status="online")
+        online = await client.get(_api(shop) + "config", headers={"Origin": SITE})
+        assert online.json() == config | {"operators_online": True}
         anywhere = await client.get(_api(rival) + "config", headers={"Origin": "https://evil.example"})
         assert anywhere.status_code == 200  # an empty allow-list lets any site embed the widget
+        assert anywhere.json()["operators_online"] is False  # the shop's operator does not count for the rival
 
         token = await _token(client, shop)
         no_token = await client.get(_api(shop) + "messages", headers={"Origin": SITE})
