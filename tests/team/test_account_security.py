@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -33,7 +34,9 @@ async def test_password_reset_link_is_single_use_expires_and_ends_every_session(
 
     weak = await api.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "password"})
     assert weak.status_code == 422
-    done = await api.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "new pass phrase 42"})
+    done = await api.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "password": "new pass phrase 42"}
+    )
     assert done.status_code == 204
     for old in (headers, other):
         assert (await api.get("/api/v1/auth/me", headers=old)).status_code == 401
@@ -66,15 +69,17 @@ async def _enable_2fa(api: httpx.AsyncClient, headers: dict[str, str]) -> tuple[
 
 
 async def _wait_next_step(totp: pyotp.TOTP) -> None:
-    time.sleep(totp.interval - time.time() % totp.interval + 0.05)
+    await asyncio.sleep(totp.interval - time.time() % totp.interval + 0.05)
 
 
 async def test_totp_sign_in_with_codes_recovery_codes_and_no_replay(api: httpx.AsyncClient) -> None:
     headers = await sign_up(api, EMAIL)
     totp, codes = await _enable_2fa(api, headers)
     assert (await api.get("/api/v1/auth/me/2fa", headers=headers)).json() == {
-        "enabled": True, "recovery_codes_left": 10, "required": False,
-    }  # fmt: skip
+        "enabled": True,
+        "recovery_codes_left": 10,
+        "required": False,
+    }
 
     first = await api.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
     assert first.status_code == 401 and first.json()["error"] == "two_factor_required"
@@ -94,10 +99,14 @@ async def test_totp_sign_in_with_codes_recovery_codes_and_no_replay(api: httpx.A
 
     recovery = await api.post("/api/v1/auth/login/2fa", json={"challenge": challenge, "code": codes[0].lower()})
     assert recovery.status_code == 200
-    assert (await api.post("/api/v1/auth/login/2fa", json={"challenge": challenge, "code": codes[0]})).status_code == 422
+    assert (
+        await api.post("/api/v1/auth/login/2fa", json={"challenge": challenge, "code": codes[0]})
+    ).status_code == 422
     assert (await api.get("/api/v1/auth/me/2fa", headers=headers)).json()["recovery_codes_left"] == 9
 
-    no_password = await api.post("/api/v1/auth/me/2fa/disable", json={"password": "x", "code": codes[1]}, headers=headers)
+    no_password = await api.post(
+        "/api/v1/auth/me/2fa/disable", json={"password": "x", "code": codes[1]}, headers=headers
+    )
     assert no_password.status_code == 422
     off = await api.post("/api/v1/auth/me/2fa/disable", json={"password": PASSWORD, "code": codes[1]}, headers=headers)
     assert off.status_code == 204
@@ -110,8 +119,10 @@ async def test_platform_admins_must_use_two_factor_once_the_policy_is_on(api: ht
     admin = await log_in(api, "root@example.com")
     refused = await api.put("/api/v1/admin/security", json={"admin_2fa_required": True}, headers=admin)
     assert refused.status_code == 403 and "your own account first" in refused.json()["message"]
-    totp, codes = await _enable_2fa(api, admin)
-    assert (await api.put("/api/v1/admin/security", json={"admin_2fa_required": True}, headers=admin)).status_code == 200
+    _, codes = await _enable_2fa(api, admin)
+    assert (
+        await api.put("/api/v1/admin/security", json={"admin_2fa_required": True}, headers=admin)
+    ).status_code == 200
     keep = await api.post("/api/v1/auth/me/2fa/disable", json={"password": PASSWORD, "code": codes[0]}, headers=admin)
     assert keep.status_code == 403
 

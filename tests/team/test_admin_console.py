@@ -41,8 +41,15 @@ async def _widget_says(api: httpx.AsyncClient, assistant_id: str, text: str) -> 
 
 async def test_only_platform_admins_reach_the_console(api: httpx.AsyncClient) -> None:
     owner = await sign_up(api, OWNER)
-    for path in ("/api/v1/admin/users", "/api/v1/admin/workspaces", "/api/v1/admin/db/tables", "/api/v1/admin/logs",
-                 "/api/v1/admin/outbox", "/api/v1/admin/db/tables/users", "/api/v1/admin/security"):  # fmt: skip
+    for path in (
+        "/api/v1/admin/users",
+        "/api/v1/admin/workspaces",
+        "/api/v1/admin/db/tables",
+        "/api/v1/admin/logs",
+        "/api/v1/admin/outbox",
+        "/api/v1/admin/db/tables/users",
+        "/api/v1/admin/security",
+    ):
         assert (await api.get(path, headers=owner)).status_code == 403, path
         assert (await api.get(path)).status_code == 401, path
 
@@ -73,8 +80,9 @@ async def test_block_user_and_workspace_then_unblock(api: httpx.AsyncClient) -> 
     wrong = await api.post("/api/v1/auth/login", json={"email": OWNER, "password": "wrong password"})
     assert wrong.status_code == 401  # without the password nobody learns the account is blocked
 
-    assert (await api.post(f"/api/v1/admin/workspaces/{tenant_id}/block", json={"reason": "unpaid invoices"},
-                           headers=admin)).status_code == 204  # fmt: skip
+    assert (
+        await api.post(f"/api/v1/admin/workspaces/{tenant_id}/block", json={"reason": "unpaid invoices"}, headers=admin)
+    ).status_code == 204
     outcome, shown = await _widget_says(api, assistant["id"], "are you open today?")
     assert outcome == "blocked"
     assert "temporarily unavailable" in shown[-1]["text"]
@@ -86,8 +94,12 @@ async def test_block_user_and_workspace_then_unblock(api: httpx.AsyncClient) -> 
     assert outcome != "blocked"
     async with session_scope() as session:
         actions = [a for a in (await session.exec(select(AuditLog.action))).all() if a.startswith("admin.")]
-    assert actions == ["admin.user_blocked", "admin.workspace_blocked", "admin.workspace_unblocked",
-                       "admin.user_unblocked"]  # fmt: skip
+    assert actions == [
+        "admin.user_blocked",
+        "admin.workspace_blocked",
+        "admin.workspace_unblocked",
+        "admin.user_unblocked",
+    ]
 
 
 async def test_plan_and_balance_in_roubles_are_audited(api: httpx.AsyncClient) -> None:
@@ -95,22 +107,35 @@ async def test_plan_and_balance_in_roubles_are_audited(api: httpx.AsyncClient) -
     await sign_up(api, OWNER)
     tenant_id = (await api.get("/api/v1/admin/workspaces", params={"q": OWNER}, headers=admin)).json()[0]["id"]
     before = (await api.get(f"/api/v1/admin/workspaces/{tenant_id}", headers=admin)).json()["tenant"]["balance_minor"]
-    credited = await api.post(f"/api/v1/admin/workspaces/{tenant_id}/balance",
-                              json={"amount_rub": "1 500,50", "reason": "compensation"}, headers=admin)  # fmt: skip
+    credited = await api.post(
+        f"/api/v1/admin/workspaces/{tenant_id}/balance",
+        json={"amount_rub": "1 500,50", "reason": "compensation"},
+        headers=admin,
+    )
     assert credited.json() == {"balance_minor": before + 150050}
     for amount in ("abc", "0", "1.005"):
-        bad = await api.post(f"/api/v1/admin/workspaces/{tenant_id}/balance",
-                             json={"amount_rub": amount, "reason": "x y z"}, headers=admin)  # fmt: skip
+        bad = await api.post(
+            f"/api/v1/admin/workspaces/{tenant_id}/balance",
+            json={"amount_rub": amount, "reason": "x y z"},
+            headers=admin,
+        )
         assert bad.status_code == 422, amount
-    debited = await api.post(f"/api/v1/admin/workspaces/{tenant_id}/balance",
-                             json={"amount_rub": "-0.50", "reason": "correction"}, headers=admin)  # fmt: skip
+    debited = await api.post(
+        f"/api/v1/admin/workspaces/{tenant_id}/balance",
+        json={"amount_rub": "-0.50", "reason": "correction"},
+        headers=admin,
+    )
     assert debited.json() == {"balance_minor": before + 150000}
-    assert (await api.put(f"/api/v1/admin/workspaces/{tenant_id}/plan", json={"plan_code": "pro"},
-                          headers=admin)).status_code == 204  # fmt: skip
+    assert (
+        await api.put(f"/api/v1/admin/workspaces/{tenant_id}/plan", json={"plan_code": "pro"}, headers=admin)
+    ).status_code == 204
     detail = (await api.get(f"/api/v1/admin/workspaces/{tenant_id}", headers=admin)).json()
     assert detail["tenant"]["plan_code"] == "pro"
-    assert [a["action"] for a in detail["audit"]][:3] == ["admin.plan_changed", "admin.balance_adjusted",
-                                                          "admin.balance_adjusted"]  # fmt: skip
+    assert [a["action"] for a in detail["audit"]][:3] == [
+        "admin.plan_changed",
+        "admin.balance_adjusted",
+        "admin.balance_adjusted",
+    ]
 
 
 async def test_database_explorer_is_read_only_paged_filtered_and_masks_secrets(api: httpx.AsyncClient) -> None:
@@ -132,8 +157,9 @@ async def test_database_explorer_is_read_only_paged_filtered_and_masks_secrets(a
     assert {row[token_hash] for row in sessions["rows"]} == {"••••••"}
     outbox = (await api.get("/api/v1/admin/db/tables/email_outbox", headers=admin)).json()
     assert "token=" not in json.dumps(outbox)
-    assert (await api.get("/api/v1/admin/db/tables/users", params={"f.password_hash": "a"},
-                          headers=admin)).status_code == 422  # fmt: skip
+    assert (
+        await api.get("/api/v1/admin/db/tables/users", params={"f.password_hash": "a"}, headers=admin)
+    ).status_code == 422
     assert (await api.get("/api/v1/admin/db/tables/pg_authid", headers=admin)).status_code == 404
     assert (await api.get('/api/v1/admin/db/tables/users"; DROP TABLE users; --', headers=admin)).status_code == 404
     assert (await api.get("/api/v1/admin/db/tables/users", params={"f.nope": "x"}, headers=admin)).status_code == 422
@@ -142,7 +168,9 @@ async def test_database_explorer_is_read_only_paged_filtered_and_masks_secrets(a
 async def test_outbox_shows_held_mail_to_admins(api: httpx.AsyncClient) -> None:
     admin = await _admin(api)
     owner = await sign_up(api, OWNER)
-    assert (await api.post("/api/v1/team/invites", json={"email": "ivan@example.com"}, headers=owner)).status_code == 201
+    assert (
+        await api.post("/api/v1/team/invites", json={"email": "ivan@example.com"}, headers=owner)
+    ).status_code == 201
     mail = (await api.get("/api/v1/admin/outbox", params={"q": "ivan"}, headers=admin)).json()
     assert len(mail) == 1 and mail[0]["status"] == "held" and "/accept-invite?token=" in mail[0]["body_text"]
 
@@ -174,8 +202,13 @@ async def test_knowledge_gaps_are_grouped_and_one_qa_pair_closes_them(api: httpx
     owner = await sign_up(api, OWNER)
     assistant = (await api.post("/api/v1/assistants", json={"name": "Helper"}, headers=owner)).json()
     chat = f"/api/v1/assistants/{assistant['id']}/chat"
-    asked = ["Do you ship to Kazakhstan?", "do you ship to kazakhstan", "Do you ship to Kazakhstan??",
-             "What is the warranty on the vases?", "I want a human operator"]  # fmt: skip
+    asked = [
+        "Do you ship to Kazakhstan?",
+        "do you ship to kazakhstan",
+        "Do you ship to Kazakhstan??",
+        "What is the warranty on the vases?",
+        "I want a human operator",
+    ]
     for i, text in enumerate(asked):
         reply = await api.post(chat, json={"text": text, "conversation_id": f"c{i}"}, headers=owner)
         assert reply.status_code == 200, reply.text
@@ -185,11 +218,15 @@ async def test_knowledge_gaps_are_grouped_and_one_qa_pair_closes_them(api: httpx
     assert {g["question"] for g in gaps[1:]} >= {"What is the warranty on the vases?"}
     assert (await api.get("/api/v1/knowledge-gaps", headers=owner)).json()[0]["count"] == 3
 
-    answered = await api.post(f"/api/v1/assistants/{assistant['id']}/knowledge-gaps/answer",
-                              json={"question": top["question"], "answer": "Yes, in 5 to 7 days."}, headers=owner)  # fmt: skip
+    answered = await api.post(
+        f"/api/v1/assistants/{assistant['id']}/knowledge-gaps/answer",
+        json={"question": top["question"], "answer": "Yes, in 5 to 7 days."},
+        headers=owner,
+    )
     assert answered.status_code == 201
     after = (await api.get(f"/api/v1/assistants/{assistant['id']}/knowledge-gaps", headers=owner)).json()
     assert all("kazakhstan" not in g["question"].lower() for g in after)
-    reply = (await api.post(chat, json={"text": "Do you ship to Kazakhstan?", "conversation_id": "later"},
-                            headers=owner)).json()  # fmt: skip
+    reply = (
+        await api.post(chat, json={"text": "Do you ship to Kazakhstan?", "conversation_id": "later"}, headers=owner)
+    ).json()
     assert "5 to 7 days" in reply["reply_text"]
