@@ -72,7 +72,9 @@ async def test_plan_limits_and_paid_plan_change(owner: tuple[httpx.AsyncClient, 
         "message": "The Free plan allows 3 assistants; choose a bigger plan on the Billing page",
     }
     poor = await api.post("/api/v1/billing/plan", json={"plan": "pro"}, headers=auth)
-    assert poor.status_code == 402 and "below the price" in poor.json()["message"]
+    assert poor.status_code == 402 and poor.json()["message"] == (
+        "The balance (100.00 ₽) is below the Pro plan's monthly price (1990.00 ₽)"  # not "the price of a reply"
+    )
     unknown = await api.post("/api/v1/billing/plan", json={"plan": "platinum"}, headers=auth)
     assert unknown.status_code == 404
 
