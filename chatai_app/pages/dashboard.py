@@ -47,4 +47,4 @@ def dashboard_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(dashboard_page, route="/", title="Dashboard · ChatAI", on_load=SessionState.guard)
+    app.add_page(dashboard_page, route="/", title="Dashboard · ChatAI", on_load=SessionState.home)

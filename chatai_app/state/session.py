@@ -122,6 +122,15 @@ class SessionState(rx.State):
         return None
 
     @rx.event
+    async def home(self):
+        """on_load of the dashboard: operators, who work only the inbox, start there."""
+        if (redirect := await self.guard()) is not None:
+            return redirect
+        if not permissions.allows(self.role, Permission.assistants_read, platform_admin=self.is_admin):
+            return rx.redirect("/inbox")
+        return None
+
+    @rx.event
     async def redirect_if_signed_in(self):
         if not self.session_token:
             return None
