@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = None
     redis_url: str | None = None
+    # Names this deployment's event channel (PostgreSQL NOTIFY / Redis pub/sub); unset: the database's name
+    event_namespace: str = Field(default="", alias="CHATAI_EVENT_NAMESPACE")
     # SECRET_KEY; unset: a random key generated once into the data dir on first use (refused in production)
     configured_secret_key: str = Field(default="", alias="SECRET_KEY")
     openai_api_key: str | None = None

@@ -2,14 +2,20 @@
 
 Events are small JSON objects `{"type", "tenant_id", ...ids}`; listeners load what they need.
 Types: message.created, dialog.updated, handoff.requested|taken|released|timeout, assistant.updated,
-bot.changed, presence.changed.
+bot.changed, telegram.outbox, presence.changed.
+
+The channel is namespaced per deployment: `chatai_events_<namespace>`, the namespace being
+CHATAI_EVENT_NAMESPACE or else the database's name (Redis pub/sub ignores the Redis database number, so its
+channel carries that number too): two deployments sharing a Redis never hear each other's events.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -19,7 +25,7 @@ from typing import Any, Protocol
 from chatai_app.outages import OutageLog
 from chatai_app.settings import get_settings
 
-CHANNEL = "chatai_events"
+CHANNEL = "chatai_events"  # the prefix; see channel_name()
 log = logging.getLogger(__name__)
 OUTAGES = OutageLog(log)
 
@@ -49,11 +55,37 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def _database_name(url: str | None) -> str:
+    if not url:
+        return ""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).database or ""
+    except Exception:  # not a URL SQLAlchemy understands: the setting is the way to name the deployment
+        return ""
+
+
+def deployment_namespace(database_url: str | None = None) -> str:
+    """CHATAI_EVENT_NAMESPACE, else the name of the deployment's database, else "default"."""
+    settings = get_settings()
+    return settings.event_namespace or _database_name(database_url or settings.database_url) or "default"
+
+
+def channel_name(namespace: str, *, suffix: str = "") -> str:
+    """A channel name that is also a valid PostgreSQL identifier (letters, digits, _; at most 63 bytes)."""
+    slug = re.sub(r"[^a-z0-9_]+", "_", f"{namespace}{suffix}".lower()).strip("_") or "default"
+    if len(slug) > 40:
+        slug = f"{slug[:31]}_{hashlib.sha256(slug.encode()).hexdigest()[:8]}"
+    return f"{CHANNEL}_{slug}"
+
+
 class PostgresEventBus:
     """NOTIFY/LISTEN on one channel; payloads stay far below PostgreSQL's 8 kB limit."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, namespace: str | None = None) -> None:
         self._url = _libpq(database_url)
+        self.channel = channel_name(namespace or deployment_namespace(database_url))
         self._publisher: Any = None
         self._lock = asyncio.Lock()
 
@@ -65,7 +97,7 @@ class PostgresEventBus:
                 try:
                     if self._publisher is None or self._publisher.closed:
                         self._publisher = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
-                    await self._publisher.execute("SELECT pg_notify(%s, %s)", (CHANNEL, event.to_json()))
+                    await self._publisher.execute("SELECT pg_notify(%s, %s)", (self.channel, event.to_json()))
                     return
                 except psycopg.OperationalError:
                     self._publisher = None
@@ -76,7 +108,7 @@ class PostgresEventBus:
         import psycopg
 
         async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
-            await conn.execute(f"LISTEN {CHANNEL}")
+            await conn.execute(f"LISTEN {self.channel}")  # a plain identifier (channel_name)
             async for notify in conn.notifies():
                 yield Event.from_json(notify.payload)
 
@@ -86,17 +118,19 @@ class PostgresEventBus:
 
 
 class RedisEventBus:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, namespace: str | None = None) -> None:
         from redis.asyncio import Redis
 
         self._redis = Redis.from_url(redis_url)
+        database = self._redis.connection_pool.connection_kwargs.get("db", 0)
+        self.channel = channel_name(namespace or deployment_namespace(), suffix=f"_db{database}")
 
     async def publish(self, event: Event) -> None:
-        await self._redis.publish(CHANNEL, event.to_json())
+        await self._redis.publish(self.channel, event.to_json())
 
     async def subscribe(self) -> AsyncIterator[Event]:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(CHANNEL)
+        await pubsub.subscribe(self.channel)
         try:
             async for message in pubsub.listen():
                 if message["type"] == "message":
