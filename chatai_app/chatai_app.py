@@ -9,6 +9,8 @@ from chatai_app.api.app import build_api
 from chatai_app.api.web_security import AppCors, guarded
 from chatai_app.outages import OutageLog, first_line, unavailable_kind
 from chatai_app.pages import (
+    account_security,
+    admin_console,
     assistant_settings,
     assistants,
     billing,
@@ -16,11 +18,14 @@ from chatai_app.pages import (
     dialogs,
     inbox,
     knowledge,
+    knowledge_gaps,
     login,
     playground,
     profile,
     signup,
+    team,
 )
+from chatai_app.services import logbook
 from chatai_app.services.errors import AuthenticationRequired, DomainError
 
 log = logging.getLogger(__name__)
@@ -71,5 +76,11 @@ for page in (
     dialogs,
     inbox,
     billing,
+    team,  # issue 14
+    account_security,
+    admin_console,
+    knowledge_gaps,
 ):
     page.register(app)
+
+logbook.install(process="web")  # issue 14: recent log records for the admin console (no-op without a database)

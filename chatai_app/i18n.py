@@ -456,3 +456,12 @@ def translate_message(message: str, lang: str) -> str:
 def both(message: str) -> dict[str, str]:
     """A server-made text in both interface languages, for pages that switch language without a reload."""
     return {"en": message, "ru": translate_message(message, "ru")}
+
+
+# Issue 14 (team, account security, admin console, knowledge gaps): its strings live beside this file.
+from chatai_app.i18n_security import SECURITY_MESSAGES_RU, SECURITY_UI  # noqa: E402
+
+for _key, _strings in SECURITY_UI.items():
+    UI.setdefault(_key, _strings)
+for _message, _russian in SECURITY_MESSAGES_RU.items():
+    MESSAGES_RU.setdefault(_message, _russian)

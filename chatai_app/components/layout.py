@@ -52,6 +52,18 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
 ]
 
 
+# Issue 14 (team, knowledge gaps, account security, the platform admins' console): appended to the sections above.
+ISSUE_14_NAV = {
+    "nav_build": [
+        ("knowledge_gaps", "/knowledge-gaps", "circle-help", "manager"),
+        ("team", "/team", "users", "manager"),
+    ],
+    "nav_account": [("security", "/security", "lock", "all"), ("admin_console", "/admin", "shield-check", "admin")],
+}
+for _section, _items in SECTIONS:
+    _items.extend(e for e in ISSUE_14_NAV.get(_section, []) if e[0] not in {key for key, *_ in _items})
+
+
 def _visible(who: str, item: rx.Component) -> rx.Component:
     if who == "manager":
         return rx.cond(SessionState.can_manage, item)

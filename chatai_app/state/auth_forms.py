@@ -9,7 +9,7 @@ import reflex as rx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.db import session_scope
-from chatai_app.services import auth
+from chatai_app.services import auth, two_factor
 from chatai_app.services.auth_sessions import OpenedSession
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.state.session import SessionState
@@ -26,6 +26,9 @@ async def _open_web_session(form_state: Any, open_with: OpenWith) -> Any:
     except ValidationFailed as exc:
         form_state.field_errors = session_state.field_messages(exc)
         return None
+    except two_factor.TwoFactorRequired as exc:  # issue 14: the password was right; ask for the code
+        form_state.challenge = exc.challenge
+        return None
     except DomainError as exc:
         form_state.error = session_state.message(exc)
         return None
@@ -39,6 +42,27 @@ class LoginState(rx.State):
     error: str = ""
     field_errors: dict[str, str] = {}
     submitting: bool = False
+    challenge: str = ""  # set when the account has two-factor on: the form asks for the code next
+
+    @rx.event
+    def restart(self) -> None:
+        self.challenge, self.error, self.field_errors = "", "", {}
+
+    @rx.event
+    async def submit_code(self, form: dict[str, str]):
+        self.error, self.field_errors, self.submitting = "", {}, True
+        yield
+
+        async def second_step(session: AsyncSession, session_state: SessionState) -> OpenedSession:
+            return await auth.complete_sign_in(
+                session=session, policy=auth.default_policy(), challenge=self.challenge,
+                code=form.get("code", ""), client=session_state.client_info(), kind="web",
+            )  # fmt: skip
+
+        result = await _open_web_session(self, second_step)
+        if result is not None:
+            self.challenge = ""
+        yield result
 
     @rx.event
     async def submit(self, form: dict[str, str]):
@@ -58,6 +82,7 @@ class SignUpState(rx.State):
     error: str = ""
     field_errors: dict[str, str] = {}
     submitting: bool = False
+    challenge: str = ""
 
     @rx.event
     async def submit(self, form: dict[str, str]):
