@@ -202,6 +202,7 @@ class SendIn(BaseModel):
     text: str = Field(max_length=8000)
     message_id: str | None = Field(default=None, max_length=64, description="the widget's id of this message")
     name: str = Field(default="", max_length=200)
+    page: str = Field(default="", max_length=300, description="the path of the page the widget is on")
 
 
 @router.post(PREFIX + "{assistant_id}/messages")
@@ -217,6 +218,7 @@ async def send_message(
     incoming = Incoming(
         assistant.tenant_id, assistant.id, widget.CHANNEL, widget.chat_id(visitor), body.text,
         channel_message_id=f"w:{body.message_id}" if body.message_id else None, end_user_name=body.name,
+        meta={"page": body.page[:300]} if body.page.startswith("/") else {},
     )  # fmt: skip
     return stream_turn(
         incoming,

@@ -72,6 +72,7 @@ class Incoming:
     channel_message_id: str | None = None
     end_user_name: str = ""
     bot_instance_id: uuid.UUID | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # what the channel knows of the end user (widget: page)
 
 
 @dataclass
@@ -122,7 +123,7 @@ async def _dialog_for(session: object, incoming: Incoming) -> Dialog:
         "id": uuid.uuid4(), "tenant_id": incoming.tenant_id, "assistant_id": incoming.assistant_id,
         "channel": incoming.channel, "external_chat_id": incoming.external_chat_id,
         "bot_instance_id": incoming.bot_instance_id, "end_user_name": incoming.end_user_name[:200],
-        "status": DialogStatus.ai, "priority": 0, "unread_count": 0, "last_error": "", "meta": {},
+        "status": DialogStatus.ai, "priority": 0, "unread_count": 0, "last_error": "", "meta": dict(incoming.meta),
     }  # fmt: skip
     await session.exec(insert(Dialog).values(**values).on_conflict_do_nothing(constraint="uq_dialogs_channel_chat"))  # type: ignore[attr-defined]
     stmt = (

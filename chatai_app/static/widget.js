@@ -248,7 +248,7 @@
     ui.list.scrollTop = ui.list.scrollHeight;
     var id = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
     ensureVisitor()
-      .then(function () { return call("messages", "POST", { text: text, message_id: id }); })
+      .then(function () { return call("messages", "POST", { text: text, message_id: id, page: location.pathname }); })
       .then(function (r) {
         if (!r.ok) return r.json().then(function (d) { throw new Error(d.message || "HTTP " + r.status); });
         return readStream(r, reply);
