@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.db import session_scope
 from chatai_app.models import AuditLog, Payment, PaymentEvent
 from chatai_app.models._base import utcnow
-from chatai_app.services import billing, promo
+from chatai_app.services import account_links, billing, promo
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.settings import get_settings
 
@@ -131,6 +131,7 @@ async def start_topup(
         low, high = MIN_TOPUP_MINOR // 100, MAX_TOPUP_MINOR // 100
         raise ValidationFailed({"amount": f"Top up from {low} to {high:,} in whole units"})
     async with session_scope() as session:
+        await account_links.require_verified(session=session, user_id=user_id)  # issue 14: a confirmed address
         currency = str(await billing.get_setting(session=session, key="pricing.currency"))
     payment_id = uuid.uuid4()
     checkout = await asyncio.to_thread(

@@ -45,6 +45,9 @@ async def owner(clean_db: str) -> AsyncIterator[tuple[httpx.AsyncClient, dict[st
     async with _client() as api:
         tokens = (await api.post("/api/v1/auth/signup", json={"email": "owner@example.com",
                                                                "password": "owner password 1"})).json()  # fmt: skip
+        async with session_scope() as session:  # top-ups need a confirmed address (issue 14)
+            verified = sa.update(User).where(User.email == "owner@example.com").values(email_verified_at=utcnow())
+            await session.exec(verified)
         yield api, {"Authorization": f"Bearer {tokens['access_token']}"}
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from chatai_app.db import session_scope
 from chatai_app.models import AuditLog, EmailMessage
+from tests.billing.test_billing_flows import stripe_api  # noqa: F401
 from tests.team.conftest import Inbox, delivered, log_in, sign_up
 
 OWNER = "owner@example.com"
@@ -177,3 +179,10 @@ async def test_without_smtp_the_mail_is_held_for_admins(api: httpx.AsyncClient) 
         rows = (await session.exec(select(EmailMessage).order_by(EmailMessage.id))).all()
     assert [(r.kind, r.status) for r in rows] == [("verify_email", "held"), ("invite", "held")]
     assert "/accept-invite?token=" in rows[1].body_text
+
+
+@pytest.mark.usefixtures("stripe_api")
+async def test_unverified_owners_cannot_top_up(api: httpx.AsyncClient) -> None:
+    owner = await sign_up(api, OWNER, verified=False)
+    refused = await api.post("/api/v1/billing/topups", json={"amount_minor": 100000}, headers=owner)
+    assert refused.status_code == 403 and "Confirm your e-mail" in refused.json()["message"]
