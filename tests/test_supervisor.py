@@ -147,3 +147,17 @@ def test_console_handlers_answer_a_lost_database_with_one_line_per_kind(caplog: 
     assert len([r for r in caplog.records if r.levelname == "ERROR"]) <= 1
     assert all(r.exc_info is None for r in caplog.records)
     assert "briefly unavailable" in str(toasts[-1])
+
+
+def test_an_external_database_is_reported_gone_and_back_never_restarted(
+    clean_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    watch = runner.ExternalDatabase("postgresql://chatai@127.0.0.1:1/chatai")
+    assert watch.check() and watch.state == "down"
+    watch.next_check = 0
+    assert not watch.check()  # still down: nothing new, and no second line within the reminder interval
+    log = capsys.readouterr().err
+    assert log.count("is unreachable") == 1 and "not restarted here" in log and "127.0.0.1:1/chatai" in log
+    watch.url, watch.next_check = clean_db, 0
+    assert watch.check() and watch.state == "up" and watch.restarts == 0
+    assert "reachable again" in capsys.readouterr().err
