@@ -5,10 +5,12 @@ from reflex.plugins.sitemap import SitemapPlugin
 
 from chatai_app.settings import get_settings
 from chatai_app.toolchain import apply_frontend_env, quiet_reflex_advice
+from chatai_app.web_workers import apply_granian_env
 
 # Bun comes from the npm registry (`chatai setup`); Reflex must never download a toolchain itself.
 apply_frontend_env()
 quiet_reflex_advice()  # no "upgrade Node.js" (bun runs the build), no "run `reflex run`" (chatai run does)
+apply_granian_env()  # GRANIAN_RESPAWN_FAILED_WORKERS: a dead web worker is started again (Reflex ignores it)
 
 settings = get_settings()
 

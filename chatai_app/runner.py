@@ -345,6 +345,7 @@ def _child_env(database_url: str, port: int) -> dict[str, str]:
 
     ensure_bun()
     env = dict(os.environ, DATABASE_URL=database_url, CHATAI_PORT=str(port), PYTHONUNBUFFERED="1")
+    env.setdefault("GRANIAN_RESPAWN_FAILED_WORKERS", "true")  # one dead web worker is restarted (web_workers.py)
     apply_frontend_env(env)
     return env
 
