@@ -87,9 +87,9 @@ def cmd_setup(_: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from chatai_app.runner import run_everything
+    from chatai_app.runner import ROLES, run_everything
 
-    return run_everything(data_dir=args.data_dir, port=args.port)
+    return run_everything(data_dir=args.data_dir, port=args.port, roles=tuple(args.role or ROLES))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="start the database, web app and bot fleet; Ctrl-C stops all")
     run.add_argument("--port", type=int, default=settings.port)
+    run.add_argument(
+        "--role",
+        action="append",
+        choices=("web", "worker", "fleet"),
+        help="run only this role of a node (repeatable) against DATABASE_URL/REDIS_URL; default: everything",
+    )
     run.set_defaults(handler=cmd_run)
 
     commands.add_parser("setup", help="install the frontend toolchain (bun from the npm registry)").set_defaults(

@@ -37,8 +37,21 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK = 7_410_001  # a PostgreSQL advisory lock id: one node migrates, the others wait, then find head
+
+
 def upgrade_to_head(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    """Apply the migrations; safe when several nodes start at once against one database."""
+    engine = sa.create_engine(sqlalchemy_url(database_url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as lock:
+            lock.execute(sa.text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(database_url), "head")
+            finally:
+                lock.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def head_revisions() -> set[str]:

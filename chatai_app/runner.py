@@ -350,7 +350,10 @@ def _child_env(database_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def _children(env: dict[str, str], port: int) -> list[Child]:
+ROLES = ("web", "worker", "fleet")  # `chatai run --role ...`; the child of the fleet role is named bot_fleet
+
+
+def _children(env: dict[str, str], port: int, roles: tuple[str, ...] = ROLES) -> list[Child]:
     reflex = str(Path(sys.executable).parent / "reflex")
     web_args = [
         reflex,
@@ -363,11 +366,12 @@ def _children(env: dict[str, str], port: int) -> list[Child]:
         "--backend-port",
         str(port),
     ]
-    return [
-        Child("web", web_args, env),
-        Child("worker", [sys.executable, "-m", "chatai_app.worker"], env),
-        Child("bot_fleet", [sys.executable, "-m", "bot_fleet"], env),
-    ]
+    every = {
+        "web": Child("web", web_args, env),
+        "worker": Child("worker", [sys.executable, "-m", "chatai_app.worker"], env),
+        "fleet": Child("bot_fleet", [sys.executable, "-m", "bot_fleet"], env),
+    }
+    return [every[role] for role in ROLES if role in roles]
 
 
 def _say_where_the_secret_comes_from() -> None:
@@ -377,22 +381,27 @@ def _say_where_the_secret_comes_from() -> None:
         print(f"Signing key: {settings.data_dir / 'secret_key'} (generated once; set SECRET_KEY to manage it)")
 
 
-def run_everything(*, data_dir: Path, port: int) -> int:
+def run_everything(*, data_dir: Path, port: int, roles: tuple[str, ...] = ROLES) -> int:
+    """Everything on one machine (the embedded default), or some roles of a node against DATABASE_URL."""
     started = time.monotonic()
     os.environ["CHATAI_PORT"] = str(port)
     # Children run from the project root: give them the absolute data dir, where the secret key lives.
     os.environ["CHATAI_DATA_DIR"] = str(data_dir.resolve())
     get_settings.cache_clear()
+    if set(roles) != set(ROLES) and not get_settings().database_url:
+        print("chatai run --role needs DATABASE_URL (and REDIS_URL when there are several web nodes)", file=sys.stderr)
+        return 2
     _say_where_the_secret_comes_from()
     from chatai_app.cli import _database_url
 
     embedded = not get_settings().database_url
     database_url = _database_url(data_dir)
-    upgrade_to_head(database_url)
-    asyncio.run(_bootstrap_admin())
+    upgrade_to_head(database_url)  # several nodes may start at once: one migrates, the others wait
+    if "web" in roles:
+        asyncio.run(_bootstrap_admin())
     database = EmbeddedDatabase(data_dir) if embedded else ExternalDatabase(database_url)
     supervisor = Supervisor(
-        _children(_child_env(database_url, port), port),
+        _children(_child_env(database_url, port), port, roles),
         status_file=data_dir.resolve() / STATUS_FILE,
         database=database,
     )
@@ -400,13 +409,13 @@ def run_everything(*, data_dir: Path, port: int) -> int:
     previous = {sig: signal.signal(sig, lambda signum, _frame: stopping.append(signum)) for sig in STOP_SIGNALS}
     try:
         supervisor.start()
-        if not _wait_until_served(f"http://127.0.0.1:{port}/login/", supervisor, stopping):
+        if "web" in roles and not _wait_until_served(f"http://127.0.0.1:{port}/login/", supervisor, stopping):
             if not stopping:
                 print("ChatAI did not come up; see the output above", file=sys.stderr)
             supervisor.stop()
             return 0 if stopping else 1
-        base_url = get_settings().base_url
-        print(f"\nChatAI is running at {base_url}  (ready in {time.monotonic() - started:.1f} s; Ctrl-C stops it)\n")
+        where = f"at {get_settings().base_url}" if "web" in roles else f"as {', '.join(roles)}"
+        print(f"\nChatAI is running {where}  (ready in {time.monotonic() - started:.1f} s; Ctrl-C stops it)\n")
         return supervisor.run(stopping)
     finally:
         for sig, handler in previous.items():
