@@ -45,6 +45,8 @@ SECURITY_UI: dict[str, dict[str, str]] = {
     },
     "team.choose_password": {"en": "Choose a password", "ru": "Придумайте пароль"},
     "team.join": {"en": "Join", "ru": "Присоединиться"},
+    "team.make_admin": {"en": "Make admin", "ru": "Сделать администратором"},
+    "team.make_operator": {"en": "Make operator", "ru": "Сделать оператором"},
     # account security
     "sec.title": {"en": "Security", "ru": "Безопасность"},
     "sec.two_factor": {"en": "Two-factor authentication", "ru": "Двухфакторная аутентификация"},

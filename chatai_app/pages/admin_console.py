@@ -91,11 +91,13 @@ def _reason_dialog(trigger: rx.Component, title: rx.Var, on_submit, dialog_id: s
 
 
 def _user_row(user: rx.Var) -> rx.Component:
-    block = _reason_dialog(
-        rx.button(t("adm.block"), size="1", color_scheme="red", variant="soft", class_name="user-block"),
-        t("adm.block_user"),
-        lambda form: C.block_user(user["id"], form),
-        "block-user",
+    block = rx.button(
+        t("adm.block"),
+        size="1",
+        color_scheme="red",
+        variant="soft",
+        class_name="user-block",
+        on_click=C.ask_block_user(user["id"], user["email"]),
     )
     unblock = confirm(
         rx.button(t("adm.unblock"), size="1", variant="soft", class_name="user-unblock"),
@@ -121,6 +123,46 @@ def _user_row(user: rx.Var) -> rx.Component:
         rx.table.cell(rx.cond(user["blocked"] == "yes", unblock, block)),
         class_name="admin-user-row",
         custom_attrs={"data-email": user["email"]},
+    )
+
+
+def _block_user_dialog() -> rx.Component:
+    """One dialog for the whole list (opened by a row's Block button): the reason, then the confirmation."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("adm.block_user"), ": ", C.blocking_email),
+            rx.form(
+                rx.vstack(
+                    rx.text(t("adm.block_effect"), size="2", color_scheme="gray"),
+                    rx.input(
+                        name="reason",
+                        placeholder=t("adm.reason"),
+                        id="block-user-reason",
+                        required=True,
+                        min_length=3,
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            t("cancel"),
+                            variant="soft",
+                            color_scheme="gray",
+                            type="button",
+                            on_click=C.cancel_block_user,
+                        ),
+                        rx.button(t("adm.block"), color_scheme="red", type="submit", id="block-user-confirm"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=C.block_user,
+                reset_on_submit=True,
+            ),
+            max_width="28em",
+        ),
+        open=C.blocking_user_id != "",
+        on_open_change=C.dialog_open_changed,
     )
 
 
@@ -256,6 +298,7 @@ def console_page() -> rx.Component:
             id="admin-workspaces",
         ),
         rx.heading(t("adm.users"), size="4"),
+        _block_user_dialog(),
         _table(
             ["email", "status", "adm.workspaces", "team.last_login", "actions"],
             rx.foreach(C.users, _user_row),

@@ -25,6 +25,7 @@ def _gap(gap: rx.Var) -> rx.Component:
             rx.cond(gap["examples"] != "", rx.text(t("gaps.also"), ": ", gap["examples"], size="1")),
             rx.form(
                 rx.vstack(
+                    rx.el.input(type="hidden", name="assistant_id", value=gap["assistant_id"]),
                     rx.input(name="question", default_value=gap["question"], width="100%", size="1"),
                     rx.text_area(
                         name="answer",
@@ -40,7 +41,7 @@ def _gap(gap: rx.Var) -> rx.Component:
                     spacing="2",
                     width="100%",
                 ),
-                on_submit=lambda form: G.answer(gap["assistant_id"], form),
+                on_submit=G.answer,
                 reset_on_submit=True,
             ),
             spacing="2",

@@ -18,18 +18,32 @@ def role_label(role: rx.Var) -> rx.Component:
 
 
 def _role_cell(member: rx.Var) -> rx.Component:
-    return rx.cond(
-        (member["manageable"] == "yes") & (T.my_role == "owner"),
-        rx.select.root(
-            rx.select.trigger(class_name="member-role-select"),
-            rx.select.content(
-                rx.select.item(t("role.admin"), value="admin"), rx.select.item(t("role.operator"), value="operator")
-            ),
-            value=member["role"],
-            on_change=lambda role: T.change_role(member["user_id"], role),
+    """The role, and for the owner a switch between admin and operator (plain buttons: no closures over the row)."""
+    switch = rx.cond(
+        member["role"] == "operator",
+        rx.button(
+            t("team.make_admin"),
             size="1",
+            variant="ghost",
+            on_click=T.change_role(member["user_id"], "admin"),
+            class_name="member-make-admin",
         ),
-        rx.badge(role_label(member["role"]), color_scheme=rx.cond(member["role"] == "owner", "violet", "gray")),
+        rx.button(
+            t("team.make_operator"),
+            size="1",
+            variant="ghost",
+            on_click=T.change_role(member["user_id"], "operator"),
+            class_name="member-make-operator",
+        ),
+    )
+    return rx.hstack(
+        rx.badge(
+            role_label(member["role"]),
+            color_scheme=rx.cond(member["role"] == "owner", "violet", "gray"),
+            class_name="member-role",
+        ),
+        rx.cond((member["manageable"] == "yes") & (T.my_role == "owner"), switch),
+        align="center",
     )
 
 

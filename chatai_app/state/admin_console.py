@@ -59,6 +59,8 @@ class AdminConsoleState(_AdminBase):
     audit: list[dict[str, str]] = []
     plans: list[str] = []
     admin_2fa_required: bool = False
+    blocking_user_id: str = ""  # the user whose Block dialog is open
+    blocking_email: str = ""
 
     @rx.event
     async def load(self):
@@ -163,7 +165,24 @@ class AdminConsoleState(_AdminBase):
         return rx.toast.success(result)
 
     @rx.event
-    async def block_user(self, user_id: str, form: dict[str, str]):
+    def ask_block_user(self, user_id: str, email: str) -> None:
+        self.blocking_user_id, self.blocking_email = user_id, email
+
+    @rx.event
+    def cancel_block_user(self) -> None:
+        self.blocking_user_id = self.blocking_email = ""
+
+    @rx.event
+    def dialog_open_changed(self, is_open: bool) -> None:
+        if not is_open:
+            self.blocking_user_id = self.blocking_email = ""
+
+    @rx.event
+    async def block_user(self, form: dict[str, str]):
+        user_id, self.blocking_user_id, self.blocking_email = self.blocking_user_id, "", ""
+        if not user_id:
+            return None
+
         async def work(session: Any, context: Any, ip: str) -> None:
             await admin_console.block_user(
                 session=session, actor=context, user_id=uuid.UUID(user_id), reason=form.get("reason", ""), ip=ip

@@ -60,7 +60,7 @@ class GapsState(rx.State):
         return None
 
     @rx.event
-    async def answer(self, assistant_id: str, form: dict[str, str]):
+    async def answer(self, form: dict[str, str]):
         session_state = await self.get_state(SessionState)
         try:
             _, context = await signed_in(self)
@@ -68,11 +68,13 @@ class GapsState(rx.State):
                 await knowledge_gaps.answer_gap(
                     session=session,
                     tenant_id=context.tenant_id,
-                    assistant_id=uuid.UUID(assistant_id),
+                    assistant_id=uuid.UUID(form.get("assistant_id", "")),
                     question=form.get("question", ""),
                     answer=form.get("answer", ""),
                 )
             await self._refresh()
+        except ValueError:
+            return rx.toast.error(session_state.message("Assistant not found"))
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))
         return rx.toast.success(session_state.message("Q&A pair added: the assistant answers this from now on"))
