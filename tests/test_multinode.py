@@ -1,0 +1,226 @@
+"""Several nodes on one PostgreSQL and one Redis (issue 17), as processes on this machine: two API nodes
+(granian serving `build_server`, as `chatai run --role web` does), two bot fleets, two job workers.
+
+- a visitor's event stream on node A receives an operator's reply sent through node B (Redis pub/sub);
+- `kill -9` of node A loses no message it already answered, and the visitor carries on through node B;
+- two fleets share the bots through Redis leases; `kill -9` of one moves its bots within 10 s and every
+  message is answered exactly once;
+- a worker killed while ingesting: the other worker finishes the document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from chatai_app.db import dispose_engines, session_scope
+from chatai_app.services import accounts, inbox, plans, telegram
+from chatai_app.services.knowledge import documents
+from chatai_app.settings import get_settings
+from tests.browser.conftest import _free_port
+from tests.engine.test_conversation import _with_knowledge
+from tests.fakes.telegram_server import FakeTelegram
+from tests.knowledge.conftest import Workspace, shop  # noqa: F401
+from tests.telegram.conftest import fake_telegram, wait_until, wait_until_settled  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+REDIS_URL = os.environ.get("CHATAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def on_redis() -> Iterator[str]:
+    """This test's deployment: Redis for events, leases and rate limits, its own event namespace."""
+    namespace = f"multinode-{uuid.uuid4().hex[:8]}"
+    os.environ.update(REDIS_URL=REDIS_URL, CHATAI_EVENT_NAMESPACE=namespace)
+    get_settings.cache_clear()
+    yield namespace
+    for key in ("REDIS_URL", "CHATAI_EVENT_NAMESPACE"):
+        os.environ.pop(key, None)
+    get_settings.cache_clear()
+
+
+def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def _api_node(port: int, log: Path) -> subprocess.Popen[bytes]:
+    process = _spawn([sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+                      "chatai_app.api.app:build_server", "--host", "127.0.0.1", "--port", str(port),
+                      "--workers", "1", "--no-ws", "--log-level", "warning"], log)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
+            return process
+        except httpx.HTTPError:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def two_api_nodes(on_redis: str, clean_db: str, tmp_path: Path) -> Iterator[list[str]]:
+    ports = [_free_port(), _free_port()]
+    nodes = [_api_node(port, tmp_path / f"web-{i}.log") for i, port in enumerate(ports)]
+    yield [f"http://127.0.0.1:{port}" for port in ports]
+    for node in nodes:
+        if node.poll() is None:
+            node.terminate()
+            node.wait(20)
+
+
+async def _events(client: httpx.AsyncClient, url: str, seen: list[tuple[str, dict]]) -> None:
+    async with client.stream("GET", url) as response:
+        name = ""
+        async for line in response.aiter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                seen.append((name, json.loads(line[6:])))
+
+
+async def test_web_nodes_share_live_events_and_a_killed_node_loses_nothing(
+    shop: Workspace, two_api_nodes: list[str]  # noqa: F811
+) -> None:
+    node_a, node_b = two_api_nodes
+    await _with_knowledge(shop)
+    api = f"/api/widget/v1/{shop.assistant_id}/"
+    async with httpx.AsyncClient(timeout=30) as client:
+        token = (await client.post(node_a + api + "visitor")).json()["token"]
+        headers = {"X-Visitor-Token": token}
+        first = await client.post(node_a + api + "messages", json={"text": "How much is courier delivery?"},
+                                  headers=headers)  # fmt: skip
+        assert first.status_code == 200 and '"outcome": "answered"' in first.text
+        dialog_id = (await client.get(node_a + api + "messages", headers=headers)).json()["dialog_id"]
+
+        seen: list[tuple[str, dict]] = []
+        stream = asyncio.create_task(_events(client, f"{node_a}{api}events?token={token}", seen))
+        await wait_until(lambda: any(name == "state" for name, _ in seen), within_s=15)
+        async with session_scope() as session:
+            operator = await accounts.add_operator(session=session, tenant_id=shop.tenant_id,
+                                                   email="anna@example.com", password="operator pass 1")  # fmt: skip
+        await inbox.take_dialog(tenant_id=shop.tenant_id, operator_id=operator, dialog_id=dialog_id)
+        login = await client.post(node_b + "/api/v1/auth/login",
+                                  json={"email": "anna@example.com", "password": "operator pass 1"})  # fmt: skip
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        sent_at = time.monotonic()
+        reply = await client.post(f"{node_b}/api/v1/dialogs/{dialog_id}/reply", json={"text": "Anna via node B"},
+                                  headers=auth)  # fmt: skip
+        assert reply.status_code == 201
+        await wait_until(lambda: any(d.get("text") == "Anna via node B" for _, d in seen), within_s=10)
+        crossed_ms = (time.monotonic() - sent_at) * 1000
+        stream.cancel()
+        assert crossed_ms < 5000
+
+        # The visitor keeps talking through node A; node A is killed; nothing it answered is lost.
+        accepted = []
+        for n in range(5):
+            sent = await client.post(node_a + api + "messages", json={"text": f"note {n} for Anna"}, headers=headers)
+            assert sent.status_code == 200
+            accepted.append(f"note {n} for Anna")
+        os.kill(_pid_on(node_a), signal.SIGKILL)
+        after_kill = await client.post(node_b + api + "messages", json={"text": "still there?"}, headers=headers)
+        assert after_kill.status_code == 200
+    with psycopg.connect(get_settings().database_url) as conn:
+        rows = conn.execute(
+            "SELECT content FROM dialog_messages WHERE dialog_id = %s AND role = 'user' ORDER BY id", (dialog_id,)
+        )
+        stored = [row[0] for row in rows]
+    assert stored[-6:] == [*accepted, "still there?"]
+
+
+def _pid_on(base_url: str) -> int:
+    port = base_url.rsplit(":", 1)[1]
+    found = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return int(found.split("pid=")[1].split(",")[0])
+
+
+def _fleet(log: Path) -> subprocess.Popen[bytes]:
+    return _spawn([sys.executable, "-m", "bot_fleet"], log)
+
+
+def _started(log: Path) -> set[str]:
+    text = log.read_text(errors="replace")
+    return {line.split("bot @")[1].split()[0] for line in text.splitlines() if "bot @" in line and " started" in line}
+
+
+async def test_two_fleets_share_bots_and_take_over_after_a_kill(
+    shop: Workspace,  # noqa: F811
+    fake_telegram: FakeTelegram,  # noqa: F811
+    on_redis: str,
+    tmp_path: Path,
+    clean_db: str,
+) -> None:
+    await _with_knowledge(shop)
+    async with session_scope() as session:
+        await plans.assign_plan(session=session, tenant_id=shop.tenant_id, plan_code="enterprise")
+    tokens = [fake_telegram.add_bot(910000 + i, f"node_bot_{i}") for i in range(4)]
+    for token in tokens:
+        await telegram.connect_bot(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, token=token)
+    logs = [tmp_path / "fleet-a.log", tmp_path / "fleet-b.log"]
+    fleets = [_fleet(logs[0]), _fleet(logs[1])]
+    try:
+        await wait_until(lambda: len(_started(logs[0]) | _started(logs[1])) == 4, within_s=60)
+        for n, token in enumerate(tokens):
+            fake_telegram.push_text(token, 100 + n, "How much is courier delivery?")
+        await wait_until(lambda: all(fake_telegram.sent_texts(t) for t in tokens), within_s=60)
+
+        victim = 0 if _started(logs[0]) else 1
+        moved = {f"node_bot_{i}" for i in range(4)} & _started(logs[victim])
+        fleets[victim].send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        survivor = logs[1 - victim]
+        await wait_until(lambda: moved <= _started(survivor), within_s=15)
+        takeover_s = time.monotonic() - killed_at
+        for n, token in enumerate(tokens):
+            fake_telegram.push_text(token, 200 + n, "When do parcels reach Kazan?")
+        await wait_until(lambda: all(len(fake_telegram.sent_texts(t)) >= 2 for t in tokens), within_s=60)
+        for token in tokens:
+            await wait_until_settled(clean_db, fake_telegram, token, within_s=90)
+    finally:
+        for fleet in fleets:
+            if fleet.poll() is None:
+                fleet.terminate()
+                fleet.wait(30)
+    assert takeover_s < 10, takeover_s
+    for n, token in enumerate(tokens):
+        assert len(fake_telegram.sent_texts(token, 100 + n)) == 1 and len(fake_telegram.sent_texts(token, 200 + n)) == 1
+
+
+async def test_an_ingestion_survives_the_death_of_one_of_two_workers(
+    shop: Workspace, on_redis: str, tmp_path: Path  # noqa: F811
+) -> None:
+    workers = [_spawn([sys.executable, "-m", "chatai_app.worker"], tmp_path / f"worker-{i}.log") for i in range(2)]
+    try:
+        await asyncio.sleep(3)
+        text = "\n\n".join(f"Section {n}. Parcels to city number {n} arrive in {n % 7 + 1} days." for n in range(400))
+        async with session_scope() as session:
+            added = await documents.add_document(session=session, tenant_id=shop.tenant_id,
+                                                 assistant_id=shop.assistant_id, filename="cities.txt",
+                                                 data=text.encode(), max_bytes=10**7)  # fmt: skip
+        await asyncio.sleep(1.5)  # one of them has taken the job by now
+        workers[0].send_signal(signal.SIGKILL)
+        await wait_until(lambda: _status(added.id) == "ready", within_s=120)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(30)
+    await dispose_engines()
+
+
+def _status(document_id: uuid.UUID) -> str:
+    with psycopg.connect(get_settings().database_url) as conn:
+        return conn.execute("SELECT status FROM documents WHERE id = %s", (document_id,)).fetchone()[0]
