@@ -32,5 +32,7 @@ async def main() -> None:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("aiogram").setLevel(logging.WARNING)  # its request logs would carry the bot token URL
+    for name in ("httpx", "httpx2"):  # a line per LLM request (the OpenAI client's transport): noise at fleet scale
+        logging.getLogger(name).setLevel(logging.WARNING)
     OutageFilter.install()  # a library's traceback of a lost database becomes one line per kind
     asyncio.run(main())

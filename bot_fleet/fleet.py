@@ -1,13 +1,16 @@
-"""The fleet: one runner per enabled bot, kept in step with the database through the event bus."""
+"""The fleet: one runner per enabled bot, kept in step with the database through the event bus, sharing a fixed
+number of handlers, senders and bookkeeping writers sized to the database pool (bot_fleet/work.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from contextlib import suppress
 
-from bot_fleet.runner import OUTAGES, BotRunner, shared_session
+from bot_fleet.runner import BotRunner, Shared, shared_session
+from bot_fleet.work import OUTAGES, Capacity, Intake, Offsets, Outbox, WorkQueue, report, supervise
 from chatai_app.db import session_scope
 from chatai_app.services import telegram
 from chatai_app.services.bots import count_enabled_bots as _count
@@ -17,6 +20,7 @@ from chatai_app.services.leases import LeaseManager, build_lease_manager
 log = logging.getLogger("bot_fleet")
 FLEET_EVENTS = ("assistant.updated", "bot.changed")
 RESYNC_EVERY_S = 3  # also how fast bots of a dead fleet process are picked up
+OUTBOX_SWEEP_S = 15  # one query for the whole fleet: catches a wake-up that was missed (a lost event)
 
 
 async def count_enabled_bots() -> int:
@@ -27,10 +31,16 @@ async def count_enabled_bots() -> int:
 class Fleet:
     """Runs the bots whose lease it holds; several fleet processes share the bots between them."""
 
-    def __init__(self, leases: LeaseManager | None = None) -> None:
+    def __init__(self, leases: LeaseManager | None = None, capacity: Capacity | None = None) -> None:
+        self.capacity = capacity or Capacity.from_settings()
         self.runners: dict[uuid.UUID, BotRunner] = {}
         self.leases = leases or build_lease_manager()
         self.session = shared_session()
+        self.gate = asyncio.Semaphore(self.capacity.bookkeeping)
+        self.work = WorkQueue(self.capacity.handlers)
+        self.outbox = Outbox(self.capacity.senders, self.runners)
+        self.shared = Shared(self.session, self.work, Intake(self.capacity.intake), self.outbox,
+                             Offsets(self.gate), self.gate)  # fmt: skip
         self._lock = asyncio.Lock()
 
     def _outdated(self, bot_id: uuid.UUID, wanted: dict[uuid.UUID, telegram.ActiveBot], held: set[str]) -> bool:
@@ -42,16 +52,17 @@ class Fleet:
         """Start new or re-enabled bots we can lease, stop removed, disabled, changed or lost ones; `restart`:
         a bot switched on again (its mode was just re-applied) starts afresh instead of waiting out a backoff."""
         async with self._lock:
-            wanted = {bot.id: bot for bot in await telegram.active_bots()}
+            async with self.gate:
+                wanted = {bot.id: bot for bot in await telegram.active_bots()}
             held = await self.leases.renew()
             for bot_id in [b for b in self.runners if b == restart or self._outdated(b, wanted, held)]:
                 await self.runners.pop(bot_id).stop()
                 await self.leases.release(str(bot_id))
             for bot_id, active in wanted.items():
                 if bot_id not in self.runners and await self.leases.acquire(str(bot_id)):
-                    runner = BotRunner(active, self.session)
-                    runner.start()
+                    runner = BotRunner(active, self.shared)
                     self.runners[bot_id] = runner
+                    runner.start()
                     log.info("bot @%s started (%s)", active.username, active.mode)
 
     async def resync(self, restart: uuid.UUID | None = None) -> None:
@@ -65,23 +76,47 @@ class Fleet:
             return
         OUTAGES.recovered()
 
+    async def sweep(self) -> None:
+        """Wake every bot of ours with messages still to send (a missed event, a dead process's leftovers)."""
+        try:
+            async with self.gate:
+                pending = await telegram.bots_with_pending_outbox()
+        except Exception as exc:
+            report(exc, "outbox sweep")
+            return
+        for bot_id in pending:
+            if bot_id in self.runners:
+                self.outbox.wake(bot_id)
+
     async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop`: no single bot, update or message can end it; every task of it is supervised."""
+        self.work.start()
+        self.outbox.start()
+        self.shared.offsets.start()
         await self.resync()
-        follower = asyncio.create_task(self._follow())
+        follower = asyncio.create_task(supervise("event follower", self._follow), name="fleet-events")
+        swept = time.monotonic()
         while not stop.is_set():
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=RESYNC_EVERY_S)
             await self.resync()
+            if time.monotonic() - swept >= OUTBOX_SWEEP_S:
+                swept = time.monotonic()
+                await self.sweep()
         follower.cancel()
         with suppress(asyncio.CancelledError):
             await follower
-        await asyncio.gather(*(runner.stop() for runner in self.runners.values()))
+        await asyncio.gather(*(runner.stop() for runner in self.runners.values()), return_exceptions=True)
         self.runners.clear()
-        await self.leases.close()
+        await self.work.stop()
+        await self.outbox.stop()
+        await self.shared.offsets.stop()
+        with suppress(Exception):
+            await self.leases.close()
         await self.session.close()
 
     async def _follow(self) -> None:
-        """bot.changed -> sync now (a bot added in the UI answers within seconds)."""
+        """bot.changed -> sync now (a bot added in the UI answers within seconds); telegram.outbox -> send now."""
         async with get_event_hub().listen() as queue:
             while True:
                 event = await queue.get()
@@ -90,5 +125,7 @@ class Fleet:
                 if event.type == "bot.changed":
                     enabled = event.data.get("action") == "enabled"
                     await self.resync(restart=uuid.UUID(str(event.data["bot_id"])) if enabled else None)
-                elif event.type == "telegram.outbox" and (runner := self.runners.get(uuid.UUID(event.data["bot_id"]))):
-                    runner.outbox_ready.set()  # a webhook update queued a reply
+                elif event.type == "telegram.outbox":
+                    bot_id = uuid.UUID(str(event.data["bot_id"]))
+                    if bot_id in self.runners:
+                        self.outbox.wake(bot_id)  # an operator's reply or a webhook update's answer committed

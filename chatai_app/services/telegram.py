@@ -13,6 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -245,16 +246,19 @@ class ActiveBot:
         return (self.tenant_id, self.assistant_id, self.username, self.token, self.mode)
 
 
+@lru_cache(maxsize=16384)
+def _token(token_encrypted: str) -> str:
+    """The fleet re-reads every bot every few seconds: decrypt each stored token once, not 1,000 times a round."""
+    return decrypt(token_encrypted)
+
+
 async def active_bots() -> list[ActiveBot]:
     """Every enabled bot with its decrypted token (for the fleet process only)."""
+    columns = (BotInstance.id, BotInstance.tenant_id, BotInstance.assistant_id, BotInstance.username,
+               BotInstance.token_encrypted, BotInstance.mode, BotInstance.update_offset)  # fmt: skip
     async with session_scope() as session:
-        rows = (await session.exec(select(BotInstance).where(BotInstance.enabled))).all()
-        return [
-            ActiveBot(
-                b.id, b.tenant_id, b.assistant_id, b.username, decrypt(b.token_encrypted), b.mode, b.update_offset
-            )
-            for b in rows
-        ]
+        rows = (await session.exec(select(*columns).where(BotInstance.enabled))).all()
+    return [ActiveBot(row[0], row[1], row[2], row[3], _token(row[4]), row[5], row[6]) for row in rows]
 
 
 async def record_status(bot_id: uuid.UUID, *, status: str, error: str = "", offset: int | None = None) -> None:
@@ -267,6 +271,33 @@ async def record_status(bot_id: uuid.UUID, *, status: str, error: str = "", offs
         values |= {"update_offset": offset, "last_update_at": utcnow()}
     async with session_scope() as session:
         await session.exec(sa.update(BotInstance).where(BotInstance.id == bot_id).values(**values))
+
+
+async def record_offsets(offsets: dict[uuid.UUID, int]) -> None:
+    """Handled-update offsets of many bots in one statement (never moved backwards)."""
+    if not offsets:
+        return
+    values = sa.values(sa.column("id", sa.Uuid), sa.column("offset", sa.BigInteger), name="handled").data(
+        sorted(offsets.items())
+    )
+    async with session_scope() as session:
+        await session.exec(
+            sa.update(BotInstance)
+            .where(BotInstance.id == values.c.id)
+            .values(update_offset=sa.func.greatest(BotInstance.update_offset, values.c.offset),
+                    last_update_at=utcnow())
+        )  # fmt: skip
+
+
+async def bots_with_pending_outbox() -> set[uuid.UUID]:
+    """Bots with messages not yet sent or given up (the fleet's sweep; the partial index ix_outbox_pending)."""
+    async with session_scope() as session:
+        rows = await session.exec(
+            select(OutboxMessage.bot_instance_id)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+            .distinct()
+        )
+        return set(rows.all())
 
 
 class WebhookRejected(DomainError):
@@ -439,18 +470,12 @@ async def _language(bot: ActiveBot, message: InboundMessage) -> str:
     return message.language_code[:2] if message.language_code[:2] in GREETING else "en"
 
 
-async def _mark_processed(bot: ActiveBot, update_id: int) -> bool:
-    """Record the update; False when it was fully handled before (dedupe by bot + update_id)."""
-    async with session_scope() as session:
-        existing = await session.get(TelegramUpdate, (bot.id, update_id))
-        if existing is not None and existing.processed_at is not None:
-            return False
-        await session.exec(
-            insert(TelegramUpdate)
-            .values(bot_instance_id=bot.id, update_id=update_id, tenant_id=bot.tenant_id, processed_at=utcnow())
-            .on_conflict_do_update(index_elements=["bot_instance_id", "update_id"], set_={"processed_at": utcnow()})
-        )
-        return True
+def _processed(bot: ActiveBot, update_id: int) -> Any:
+    return (
+        insert(TelegramUpdate)
+        .values(bot_instance_id=bot.id, update_id=update_id, tenant_id=bot.tenant_id, processed_at=utcnow())
+        .on_conflict_do_update(index_elements=["bot_instance_id", "update_id"], set_={"processed_at": utcnow()})
+    )
 
 
 async def _already_processed(bot: ActiveBot, update_id: int) -> bool:
@@ -460,27 +485,30 @@ async def _already_processed(bot: ActiveBot, update_id: int) -> bool:
 
 
 async def handle_update(bot: ActiveBot, message: InboundMessage) -> str:
-    """Engine call plus outbox for one update, safe to repeat: a redelivered update never answers twice."""
+    """Engine call plus outbox for one update, safe to repeat: a redelivered update never answers twice.
+    The reply's outbox rows and the update's `processed` mark commit together, in one transaction."""
     if await _already_processed(bot, message.update_id):
         return "duplicate"
-    outcome = await _dispatch(bot, message)
-    await _mark_processed(bot, message.update_id)
+    outcome, reply = await _dispatch(bot, message)
+    async with session_scope() as session:
+        if reply is not None and (stmt := _outbox_insert(bot, message.chat_id, reply[0], reply[1])) is not None:
+            await session.exec(stmt)
+        await session.exec(_processed(bot, message.update_id))
     return outcome
 
 
-async def _dispatch(bot: ActiveBot, message: InboundMessage) -> str:
+async def _dispatch(bot: ActiveBot, message: InboundMessage) -> tuple[str, tuple[int | None, str] | None]:
+    """The outcome and the reply to queue (dialog message id or None, text)."""
     if message.chat_type != "private" and not message.mentions_bot:
-        return "ignored"  # in groups the bot speaks only when addressed
+        return "ignored", None  # in groups the bot speaks only when addressed
     if message.text is None:
-        await _enqueue(bot, message.chat_id, None, NON_TEXT[await _language(bot, message)])
-        return "non_text"
+        return "non_text", (None, NON_TEXT[await _language(bot, message)])
     text = message.text.replace(f"@{bot.username}", "").strip() if bot.username else message.text.strip()
     if text.startswith("/start"):
         async with session_scope() as session:
             assistant = await session.get(Assistant, bot.assistant_id)
         greeting = (assistant.greeting if assistant else "") or GREETING[await _language(bot, message)]
-        await _enqueue(bot, message.chat_id, None, greeting)
-        return "greeted"
+        return "greeted", (None, greeting)
     result = await handle_incoming(
         Incoming(bot.tenant_id, bot.assistant_id, "telegram", str(message.chat_id), text or message.text,
                  channel_message_id=f"tg:{message.update_id}", end_user_name=message.user_name, bot_instance_id=bot.id),
@@ -489,9 +517,7 @@ async def _dispatch(bot: ActiveBot, message: InboundMessage) -> str:
     reply = (result.reply_message_id, result.reply_text) if result.reply_message_id else None
     if result.outcome == "duplicate":
         reply = await _reply_after(result.user_message_id)
-    if reply and reply[1]:
-        await _enqueue(bot, message.chat_id, reply[0], reply[1])
-    return result.outcome
+    return result.outcome, (reply if reply and reply[1] else None)
 
 
 @dataclass(frozen=True)
@@ -503,10 +529,16 @@ class OutgoingMessage:
 
 
 async def next_outgoing(bot_id: uuid.UUID, limit: int = 30) -> list[OutgoingMessage]:
-    """Messages due now, oldest first; a chat whose oldest message must wait holds back its later ones.
+    """Messages due now, oldest first; a chat whose oldest message must wait holds back its later ones."""
+    return (await outgoing_round(bot_id, limit))[0]
 
-    A message still marked `sending` waits too: its sender may be mid-call, or died after Telegram took it.
-    After SENDING_GRACE_S it is sent again (at least once: Telegram has no idempotency key)."""
+
+async def outgoing_round(bot_id: uuid.UUID, limit: int = 30) -> tuple[list[OutgoingMessage], float | None]:
+    """Messages due now, oldest first, and in how many seconds the first held-back one falls due (None: none).
+
+    A chat whose oldest message must wait (a retry delay) holds back its later ones. A message still marked
+    `sending` waits too: its sender may be mid-call, or died after Telegram took it. After SENDING_GRACE_S it
+    is sent again (at least once: Telegram has no idempotency key)."""
     async with session_scope() as session:
         rows = (
             await session.exec(
@@ -519,16 +551,21 @@ async def next_outgoing(bot_id: uuid.UUID, limit: int = 30) -> list[OutgoingMess
         ).all()  # fmt: skip
     now, held, due = utcnow(), set(), []
     unsettled = now - timedelta(seconds=SENDING_GRACE_S)
+    waits: list[float] = []
     for row in rows:
         if row.chat_id in held:
             continue
-        if (row.not_before is not None and row.not_before > now) or (
-            row.sending_at is not None and row.sending_at > unsettled
-        ):
-            held.add(row.chat_id)
+        if row.not_before is not None and row.not_before > now:
+            waits.append((row.not_before - now).total_seconds())
+        elif row.sending_at is not None and row.sending_at > unsettled:
+            waits.append((row.sending_at - unsettled).total_seconds())
+        else:
+            due.append(OutgoingMessage(row.id or 0, row.chat_id, row.payload["text"], row.attempts))
             continue
-        due.append(OutgoingMessage(row.id or 0, row.chat_id, row.payload["text"], row.attempts))
-    return due[:limit]
+        held.add(row.chat_id)
+    if len(due) > limit or len(rows) == limit * 4:
+        waits.append(0.0)  # more than one round's worth: come back at once
+    return due[:limit], (max(min(waits), 0.0) if waits else None)
 
 
 async def mark_sending(outbox_id: int) -> None:
