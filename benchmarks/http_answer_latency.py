@@ -112,6 +112,7 @@ async def measure(base_url: str, *, articles: int, questions: int, language: str
         "outcomes": outcomes, "p50_ms": round(statistics.median(http), 1), "p95_ms": round(_percentile(http, 0.95), 1),
         "max_ms": round(max(http), 1), "engine_p50_ms": round(statistics.median(engine), 1),
         "answer_generation_p50_ms": round(statistics.median(llm), 1),
+        "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),  # other work on the machine
     }  # fmt: skip
 
 
