@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_allow_http_webhook: bool = False  # Telegram needs an https:// PUBLIC_URL for webhooks; true: local fakes
     max_upload_bytes: int = Field(default=10 * 2**20, alias="CHATAI_MAX_UPLOAD_BYTES")
+    # issue 15: website import. Private, loopback and link-local addresses are refused unless allowed (tests, an
+    # intranet deployment); one request per crawl_interval_s per host; pages over crawl_max_page_bytes are skipped
+    crawl_allow_private_hosts: bool = Field(default=False, alias="CHATAI_CRAWL_ALLOW_PRIVATE_HOSTS")
+    crawl_interval_s: float = Field(default=1.0, alias="CHATAI_CRAWL_INTERVAL_S")
+    crawl_max_page_bytes: int = Field(default=2 * 2**20, alias="CHATAI_CRAWL_MAX_PAGE_BYTES")
+    crawl_timeout_s: float = 20.0
     stripe_secret_key: str | None = None  # top-ups through Stripe Checkout when set
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None  # a Stripe-compatible endpoint (tests use a local one)

@@ -65,6 +65,27 @@ async def ingest_document(document_id: str) -> str:
     return status
 
 
+@tasks.task(name="crawl_source", queue=KNOWLEDGE_QUEUE, retry=RetryStrategy(max_attempts=2, exponential_wait=10))
+async def crawl_source(source_id: str) -> str:
+    """Website import (issue 15): fetch, extract and sync the pages of one source (never in a request handler)."""
+    from chatai_app.services.knowledge.websites import crawl_source as crawl
+
+    status = await crawl(uuid.UUID(source_id))
+    log.info("website %s: %s", source_id, status)
+    return status
+
+
+@tasks.periodic(cron="* * * * *")
+@tasks.task(name="recrawl_due_websites", queueing_lock="recrawl_due_websites")
+async def recrawl_due_websites(timestamp: int) -> int:
+    """Websites whose scheduled re-crawl is due get a crawl job."""
+    from chatai_app.db import session_scope
+    from chatai_app.services.knowledge.websites import enqueue_due
+
+    async with session_scope() as session:
+        return await enqueue_due(session=session)
+
+
 @tasks.task(name="telegram_update", queue="telegram", retry=RetryStrategy(max_attempts=5, exponential_wait=2))
 async def telegram_update(bot_id: str, update: dict) -> str:
     from chatai_app.services.telegram import process_webhook_update

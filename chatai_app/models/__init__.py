@@ -12,6 +12,7 @@ from chatai_app.models.knowledge import (
     DocumentFile,
     IngestionBatch,
     KnowledgeChunk,
+    KnowledgeSource,
     QAPair,
 )
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
@@ -38,6 +39,7 @@ __all__ = [
     "IngestionBatch",
     "Invitation",
     "KnowledgeChunk",
+    "KnowledgeSource",
     "LogRecord",
     "Membership",
     "OperatorPresence",

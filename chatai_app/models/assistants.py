@@ -31,6 +31,10 @@ class Assistant(SQLModel, table=True):
     citations_enabled: bool = True
     greeting: str = text()
     embedding_model: str = Field(default="", max_length=120)
+    # how sure the retrieved knowledge must be before the offline answerer quotes it: strict | balanced | lenient
+    strictness: str = Field(
+        default="balanced", sa_column=sa.Column(sa.String(12), nullable=False, server_default="balanced")
+    )
     handoff_keywords: list[str] = jsonb_list()
     handoff_settings: dict[str, Any] = jsonb()
     widget_settings: dict[str, Any] = jsonb()

@@ -41,6 +41,7 @@ class Document(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("assistant_id", "content_hash", name="uq_documents_assistant_hash"),
         sa.Index("ix_documents_tenant_assistant", "tenant_id", "assistant_id", "created_at"),
+        sa.Index("ix_documents_source", "source_id", "source_url"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -56,6 +57,41 @@ class Document(SQLModel, table=True):
     page_count: int = 0
     chunk_count: int = 0
     storage_key: str = Field(default="", max_length=255)
+    # a page of an imported website: its source and URL (the source link shown with answers)
+    source_id: uuid.UUID | None = fk("knowledge_sources.id", nullable=True)
+    source_url: str = text()
+    created_at: datetime = created_at()
+    updated_at: datetime | None = timestamp()
+
+
+class KnowledgeSource(SQLModel, table=True):
+    """A website imported into an assistant's knowledge: crawled by the job worker, its pages become documents."""
+
+    __tablename__ = "knowledge_sources"
+    __table_args__ = (
+        sa.Index("ix_knowledge_sources_tenant", "tenant_id", "assistant_id"),
+        sa.Index("ix_knowledge_sources_due", "next_crawl_at", postgresql_where=sa.text("next_crawl_at IS NOT NULL")),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    tenant_id: uuid.UUID = tenant_fk()
+    assistant_id: uuid.UUID = fk("assistants.id")
+    kind: str = Field(default="website", sa_column=sa.Column(sa.String(16), nullable=False, server_default="website"))
+    start_url: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    sitemap_url: str = text()
+    max_pages: int = Field(default=50, sa_column=sa.Column(sa.Integer, nullable=False, server_default="50"))
+    max_depth: int = Field(default=2, sa_column=sa.Column(sa.Integer, nullable=False, server_default="2"))
+    recrawl_hours: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    status: str = Field(default="pending", sa_column=sa.Column(sa.String(16), nullable=False, server_default="pending"))
+    progress: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
+    pages_seen: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    pages_added: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    pages_changed: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    pages_removed: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    pages_skipped: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    error: str = text()
+    last_crawled_at: datetime | None = timestamp()
+    next_crawl_at: datetime | None = timestamp()
     created_at: datetime = created_at()
     updated_at: datetime | None = timestamp()
 

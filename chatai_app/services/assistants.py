@@ -56,7 +56,9 @@ LANGUAGES = ("auto", "en", "ru")
 EDITABLE = (
     "name", "system_prompt", "tone", "language", "provider", "model", "temperature", "max_tokens",
     "knowledge_enabled", "citations_enabled", "greeting", "handoff_keywords", "handoff_settings", "widget_settings",
+    "strictness",
 )  # fmt: skip
+STRICTNESS = ("strict", "balanced", "lenient")
 
 
 def _settings_errors(changes: dict[str, Any]) -> dict[str, str]:
@@ -75,11 +77,13 @@ def _settings_errors(changes: dict[str, Any]) -> dict[str, str]:
         "handoff_keywords": lambda v: isinstance(v, list) and all(isinstance(k, str) and 0 < len(k) <= 60 for k in v),
         "handoff_settings": lambda v: handoff.validate_settings(v) is None,
         "widget_settings": lambda v: widget.validate_settings(v) is None,
+        "strictness": lambda v: v in STRICTNESS,
     }
     messages = {
         "name": "1 to 120 characters", "tone": f"one of {', '.join(TONES)}", "language": "auto, en or ru",
         "provider": "offline or openai", "temperature": "a number from 0 to 2", "max_tokens": "16 to 16000",
         "handoff_keywords": "a list of words or phrases (up to 60 characters each)",
+        "strictness": "strict, balanced or lenient",
     }  # fmt: skip
     unknown = {k: "not a setting of an assistant" for k in changes if k not in checks}
     bad = {k: messages.get(k, "invalid value") for k, v in changes.items() if k in checks and not checks[k](v)}

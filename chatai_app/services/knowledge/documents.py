@@ -37,6 +37,7 @@ class DocumentOut:
     page_count: int
     chunk_count: int
     created_at: datetime
+    source_url: str = ""  # a website page's address
 
     @classmethod
     def of(cls, d: Document) -> DocumentOut:
@@ -51,6 +52,7 @@ class DocumentOut:
             d.page_count,
             d.chunk_count,
             d.created_at,
+            d.source_url or "",
         )
 
 
