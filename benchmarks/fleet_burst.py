@@ -2,6 +2,8 @@
 
     python -m benchmarks.fleet_burst [--bots 1000] [--updates 2000] [--provider openai|offline] [--label after]
     python -m benchmarks.fleet_burst --bots 5 --updates 10 --idle-s 2 --out -       # seconds: the smoke size
+    python -m benchmarks.fleet_burst --rate 10 --label paced                         # offered at 10 updates/s
+    python -m benchmarks.fleet_burst --engine-only --updates 600 --label engine_floor  # the engine alone
     python -m benchmarks.fleet_burst --measure-fake                                  # the fake Bot API alone
 
 Real parts: PostgreSQL (DATABASE_URL, or an embedded one in a temporary directory), the `bot_fleet` process
@@ -279,9 +281,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             cpu_before = {"fleet": _cpu_each([fleet.pid]), "postgres": _cpu_each(_postgres_pids(url)),
                           "fakes": _cpu_each(fakes)}  # fmt: skip
             began_wall, began = time.time(), time.monotonic()
-            pushed = (await control.post("/_control/push_many", data={"items": json.dumps(items)})).json()
-            for (token, chat_id, _), update_id in zip(items, pushed["update_ids"], strict=True):
-                pushes[(token, chat_id)] = update_id
+            # All at once (--rate 0), or paced: a slice every 0.1 s, so latency shows the service, not the queue.
+            step = len(items) if args.rate <= 0 else max(1, round(args.rate / 10))
+            for n in range(0, len(items), step):
+                chunk = items[n : n + step]
+                pushed = (await control.post("/_control/push_many", data={"items": json.dumps(chunk)})).json()
+                for (token, chat_id, _), update_id in zip(chunk, pushed["update_ids"], strict=True):
+                    pushes[(token, chat_id)] = update_id
+                if args.rate > 0:
+                    await asyncio.sleep(max(0.0, began + (n + step) / args.rate - time.monotonic()))
             sent_seen, progress_at = 0, time.monotonic()
             while True:
                 await asyncio.sleep(0.25)
@@ -304,6 +312,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             report: dict[str, Any] = {
                 "bots": args.bots,
                 "updates": args.updates,
+                "offered_per_s": args.rate or "all at once",
                 "provider": args.provider,
                 "bots_running": _statuses(url).get("running", 0),
                 "all_running_s": round(all_running_s, 1),
@@ -332,6 +341,71 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+async def engine_floor(args: argparse.Namespace) -> dict[str, Any]:
+    """The floor: the same questions through the conversation engine alone (no Telegram, no fleet), with as many
+    turns at once as the fleet's handlers; CPU per reply of this process, PostgreSQL and the fake LLM."""
+    from bot_fleet.work import Capacity
+    from chatai_app.embedded_pg import start_embedded_postgres
+    from chatai_app.migrations import upgrade_to_head
+    from chatai_app.services.conversation import Incoming, handle_incoming
+    from chatai_app.settings import get_settings
+    from tests.browser.conftest import _free_port
+
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = start_embedded_postgres(
+            Path(tempfile.mkdtemp(prefix="chatai-burst-")), cleanup_mode="delete"
+        )
+    url = os.environ["DATABASE_URL"]
+    upgrade_to_head(url)
+    llm = None
+    if args.provider == "openai":
+        llm_port = _free_port()
+        llm = _spawn([sys.executable, "-m", "tests.fakes.openai_server", "--port", str(llm_port), "--delay", "0"])
+        llm.stdout.readline()  # type: ignore[union-attr]
+        os.environ.update(OPENAI_BASE_URL=f"http://127.0.0.1:{llm_port}/v1", OPENAI_API_KEY="x")
+    get_settings.cache_clear()
+    try:
+        tenant_id, assistant_id = await _workspace(args.provider)
+        concurrency = Capacity.from_settings().handlers
+
+        async def turn(n: int) -> str:
+            text = f"{QUESTIONS[n % len(QUESTIONS)]} (order {n})"
+            incoming = Incoming(tenant_id, assistant_id, "telegram", str(1_000_000 + n), text,  # type: ignore[arg-type]
+                                channel_message_id=f"tg:{n}")  # fmt: skip
+            return (await handle_incoming(incoming)).outcome
+
+        await turn(-1)  # the embedding model loads
+        me, fakes, pg = psutil.Process(), [llm.pid] if llm else [], _postgres_pids(url)
+        before = {"engine": _cpu_each([me.pid]), "postgres": _cpu_each(pg), "fakes": _cpu_each(fakes)}
+        began, numbers = time.monotonic(), iter(range(args.updates))
+        outcomes: list[str] = []
+
+        async def worker() -> None:
+            for n in numbers:
+                outcomes.append(await turn(n))
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - began
+        used = {"engine": _cpu_since(before["engine"], [me.pid]),
+                "postgres": _cpu_since(before["postgres"], _postgres_pids(url)),
+                "fakes": _cpu_since(before["fakes"], fakes)}  # fmt: skip
+    finally:
+        if llm is not None:
+            llm.terminate()
+            llm.wait(30)
+        from chatai_app.db import dispose_engines
+
+        await dispose_engines()
+    return {
+        "turns": args.updates,
+        "concurrency": concurrency,
+        "provider": args.provider,
+        "answered": outcomes.count("answered"),
+        "replies_per_s": round(len(outcomes) / elapsed, 1),
+        "cpu_s_per_reply": {k: round(seconds / max(len(outcomes), 1), 4) for k, seconds in used.items()},
+    }
+
+
 def _save(report: dict[str, Any], label: str, out: str) -> None:
     if out == "-":
         return
@@ -355,11 +429,16 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--timeout-s", type=float, default=900)
     parser.add_argument("--label", default="latest", help="key of this run in the results file")
     parser.add_argument("--out", default=str(RESULTS), help="results file ('-': print only)")
+    parser.add_argument("--rate", type=float, default=0, help="updates offered per second (0: all at once)")
     parser.add_argument("--measure-fake", action="store_true", help="only measure the fake Bot API's getUpdates/s")
+    parser.add_argument("--engine-only", action="store_true", help="the floor: --updates turns, the engine alone")
     args = parser.parse_args(argv)
     if args.measure_fake:
         report = await _measure_fake()
         _save(report, "fake_bot_api", args.out)
+    elif args.engine_only:
+        report = await engine_floor(args)
+        _save(report, args.label, args.out)
     else:
         report = await run(args)
         _save(report, args.label, args.out)

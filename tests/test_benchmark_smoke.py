@@ -51,6 +51,17 @@ def test_fleet_scale(clean_db: str) -> None:
     assert (report["bots"], report["replies_sent"], report["invalid_bot_api_calls"]) == (2, 2, 0)
 
 
+def test_fleet_burst(clean_db: str) -> None:
+    report = _bench(
+        "fleet_burst", "--bots", "5", "--updates", "10", "--settle-s", "0", "--idle-s", "1", "--dup-window-s", "1",
+        "--stall-s", "30", "--timeout-s", "90", "--out", "-", database_url=clean_db,
+    )  # fmt: skip
+    assert (report["bots_running"], report["answered"], report["lost"], report["duplicated"]) == (5, 10, 0, 0)
+    assert report["invalid_bot_api_calls"] == 0 and report["send_chat_action_per_reply"] <= 2
+    floor = _bench("fleet_burst", "--engine-only", "--updates", "4", "--out", "-", database_url=clean_db)
+    assert floor["answered"] == 4 and floor["cpu_s_per_reply"]["engine"] > 0
+
+
 def test_knowledge_scale(clean_db: str) -> None:
     report = _bench(
         "knowledge_scale", "--chunks", "100", "--queries", "2", "--pages", "1", "--paragraphs", "4",
