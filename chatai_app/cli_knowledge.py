@@ -12,7 +12,7 @@ from pathlib import Path
 from chatai_app.db import dispose_engines, session_scope
 from chatai_app.services import accounts, assistants
 from chatai_app.services.errors import DomainError
-from chatai_app.services.knowledge import documents, retrieval
+from chatai_app.services.knowledge import documents, retrieval, websites
 from chatai_app.settings import get_settings
 
 POLL_S = 0.5
@@ -106,6 +106,51 @@ async def kb_add(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+async def kb_add_url(args: argparse.Namespace) -> int:
+    """Import a website and wait: the crawl (pages found, added, changed, removed), then the indexing of its pages."""
+    from chatai_app.worker import run_until_idle
+
+    assistant_id = uuid.UUID(args.assistant)
+    tenant_id = await _tenant(assistant_id)
+    async with session_scope() as session:
+        listed = await websites.list_sources(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+        again = next((s for s in listed if s.start_url == websites.normalise_url(args.url)), None)
+        if again is not None:  # the same site again: a re-crawl
+            source = await websites.recrawl(session=session, tenant_id=tenant_id, source_id=again.id)
+        else:
+            source = await websites.add_website(
+                session=session, tenant_id=tenant_id, assistant_id=assistant_id, url=args.url,
+                sitemap_url=args.sitemap or "", max_pages=args.max_pages, max_depth=args.depth,
+                recrawl_hours=args.recrawl_hours,
+            )  # fmt: skip
+    print(f"crawling {source.start_url}", file=sys.stderr)
+    worker = asyncio.create_task(run_until_idle())
+    while True:
+        async with session_scope() as session:
+            state = await websites.get_source(session=session, tenant_id=tenant_id, source_id=source.id)
+            pages = [d for d in await documents.list_documents(session=session, tenant_id=tenant_id,
+                                                               assistant_id=assistant_id) if d.source_url]  # fmt: skip
+        indexed = sum(d.status in ("ready", "failed") for d in pages)
+        crawled = state.status in ("ready", "failed")
+        done = 0.5 * (1.0 if crawled else state.progress) + 0.5 * (indexed / len(pages) if pages and crawled else 0)
+        counts = f"+{state.pages_added} ~{state.pages_changed} -{state.pages_removed}"
+        line = f"\r{_bar(done)}  pages {state.pages_seen} ({counts}), indexed {indexed}/{len(pages)}"
+        print(line, end="", file=sys.stderr, flush=True)
+        if crawled and indexed == len(pages):
+            print(file=sys.stderr)
+            break
+        if worker.done():
+            worker = asyncio.create_task(run_until_idle())
+        await asyncio.sleep(POLL_S)
+    await worker
+    failed = [d for d in pages if d.status == "failed"]
+    for document in pages:
+        print(f"{document.status:<6} {document.source_url}  {document.filename}  ({document.chunk_count} chunks)")
+    if state.status == "failed" or state.error:
+        print(f"error: {state.error}", file=sys.stderr)
+    return 1 if state.status == "failed" or failed or not pages else 0
+
+
 async def _search(tenant_id: uuid.UUID, assistant_id: uuid.UUID, question: str, k: int) -> list[dict[str, object]]:
     async with session_scope() as session:
         hits = await retrieval.search(
@@ -166,6 +211,15 @@ def add_commands(commands: argparse._SubParsersAction, with_database: object) ->
     add.add_argument("--assistant", required=True)
     add.add_argument("paths", nargs="+", type=Path)
     add.set_defaults(handler=handler(kb_add))
+
+    add_url = kb.add_parser("add-url", help="import a website (or crawl it again) and wait until it is indexed")
+    add_url.add_argument("--assistant", required=True)
+    add_url.add_argument("--sitemap", help="sitemap URL (default: robots.txt's sitemaps, else /sitemap.xml)")
+    add_url.add_argument("--max-pages", type=int, default=50)
+    add_url.add_argument("--depth", type=int, default=2, help="links followed from the start page")
+    add_url.add_argument("--recrawl-hours", type=int, default=0, help="crawl again every N hours (0: on demand)")
+    add_url.add_argument("url")
+    add_url.set_defaults(handler=handler(kb_add_url))
 
     search = kb.add_parser("search", help="search an assistant's knowledge")
     search.add_argument("--assistant", required=True)

@@ -114,7 +114,7 @@ def test_every_route_declares_one_role_rule_and_operators_reach_only_their_own()
 
 def _fill(path: str) -> str:
     for name in ("assistant_id", "document_id", "qa_id", "dialog_id", "key_id", "bot_id", "tenant_id", "invite_id",
-                 "user_id", "session_id"):  # fmt: skip
+                 "user_id", "session_id", "source_id"):  # fmt: skip
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 

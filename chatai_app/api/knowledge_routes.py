@@ -1,4 +1,4 @@
-"""JSON API: assistants, their documents (upload, status, re-index, delete), Q&A pairs and search."""
+"""JSON API: assistants, their documents (upload, status, re-index, delete), websites, Q&A pairs and search."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from chatai_app.api.deps import AssistantsManager, AssistantsReader, DbSession
 from chatai_app.api.web_security import BodyTooLarge
 from chatai_app.services import assistants
 from chatai_app.services.errors import ValidationFailed
-from chatai_app.services.knowledge import documents, qa, retrieval
+from chatai_app.services.knowledge import documents, qa, retrieval, websites
 from chatai_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/assistants", tags=["knowledge"])
@@ -29,6 +29,14 @@ class EmbeddingModelIn(BaseModel):
     embedding_model: str = Field(
         max_length=120, description="'' for the offline default, or 'openai:<model>' for OPENAI_BASE_URL"
     )
+
+
+class WebsiteIn(BaseModel):
+    url: str = Field(max_length=2000, description="the start page; the crawl stays on its host")
+    sitemap_url: str = Field(default="", max_length=2000, description="optional; else robots.txt's or /sitemap.xml")
+    max_pages: int = Field(default=50, ge=1, le=websites.MAX_PAGES_LIMIT)
+    max_depth: int = Field(default=2, ge=0, le=websites.MAX_DEPTH_LIMIT)
+    recrawl_hours: int = Field(default=0, ge=0, le=24 * 90, description="re-crawl every N hours; 0 = on demand")
 
 
 class QAIn(BaseModel):
@@ -193,3 +201,46 @@ async def import_qa(
     if len(data) > 2 * 2**20:
         raise ValidationFailed({"file": "a Q&A CSV may be at most 2 MB"})
     return await qa.import_qa_csv(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, data=data)
+
+
+@router.post("/{assistant_id}/websites", status_code=202)
+async def add_website(
+    assistant_id: uuid.UUID, body: WebsiteIn, context: AssistantsManager, session: DbSession
+) -> dict[str, object]:
+    """Import a website: the job worker crawls it (robots.txt, one request per second, same host) and indexes each
+    page as a document whose source link is its URL. Follow the progress with GET .../websites/{source_id}."""
+    source = await websites.add_website(
+        session=session, tenant_id=context.tenant_id, assistant_id=assistant_id, **body.model_dump()
+    )
+    return source.as_dict()
+
+
+@router.get("/{assistant_id}/websites")
+async def list_websites(
+    assistant_id: uuid.UUID, context: AssistantsReader, session: DbSession
+) -> list[dict[str, object]]:
+    listed = await websites.list_sources(session=session, tenant_id=context.tenant_id, assistant_id=assistant_id)
+    return [s.as_dict() for s in listed]
+
+
+@router.get("/{assistant_id}/websites/{source_id}")
+async def get_website(
+    assistant_id: uuid.UUID, source_id: uuid.UUID, context: AssistantsReader, session: DbSession
+) -> dict[str, object]:
+    return (await websites.get_source(session=session, tenant_id=context.tenant_id, source_id=source_id)).as_dict()
+
+
+@router.post("/{assistant_id}/websites/{source_id}/recrawl", status_code=202)
+async def recrawl_website(
+    assistant_id: uuid.UUID, source_id: uuid.UUID, context: AssistantsManager, session: DbSession
+) -> dict[str, object]:
+    """Crawl again: changed pages are re-indexed, new ones added, removed ones dropped."""
+    return (await websites.recrawl(session=session, tenant_id=context.tenant_id, source_id=source_id)).as_dict()
+
+
+@router.delete("/{assistant_id}/websites/{source_id}", status_code=204)
+async def delete_website(
+    assistant_id: uuid.UUID, source_id: uuid.UUID, context: AssistantsManager, session: DbSession
+) -> None:
+    """The website and every page imported from it leave the knowledge."""
+    await websites.delete_source(session=session, tenant_id=context.tenant_id, source_id=source_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Iterator
 
@@ -176,3 +177,19 @@ def test_sitemaps_links_and_main_text_are_read() -> None:
         "https://a.example/delivery",
     )
     assert title == "Delivery | Shop" and "Parcels to Kazan" in text and "Cart" not in text
+
+
+def test_cli_add_url_shows_progress_and_lists_the_pages(clean_db: str, site: FakeWebsite) -> None:
+    from tests.knowledge.test_knowledge_cli import _chatai
+
+    assert (
+        _chatai(clean_db, "admin", "create", "--email", "web@example.com", "--password", "web password").returncode == 0
+    )
+    created = _chatai(clean_db, "assistant", "create", "--owner", "web@example.com", "--name", "Web", "--json")
+    assistant_id = json.loads(created.stdout)["id"]
+    added = _chatai(clean_db, "kb", "add-url", "--assistant", assistant_id, "--max-pages", "3", site.base_url)
+    assert added.returncode == 0, added.stderr
+    assert "100.0%" in added.stderr and "indexed 3/3" in added.stderr
+    assert len(added.stdout.splitlines()) == 3 and f"ready  {site.base_url}/" in added.stdout
+    again = _chatai(clean_db, "kb", "add-url", "--assistant", assistant_id, "--max-pages", "3", site.base_url + "/")
+    assert again.returncode == 0 and "(+0 ~0 -0)" in again.stderr  # the same site again is a re-crawl

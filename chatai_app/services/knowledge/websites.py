@@ -549,8 +549,11 @@ async def _walk(fetcher: Fetcher, robots: RobotFileParser, crawl: _Crawl) -> Non
     host = _host_key(crawl.start)
     from_sitemap = await _sitemap_pages(fetcher, robots, crawl)
     queue: deque[tuple[str, int]] = deque([(crawl.start, 0)])
-    queue.extend((u, crawl.max_depth) for u in from_sitemap)  # sitemap pages: read, links not followed further
-    queued = {crawl.start, *from_sitemap}
+    queued = {crawl.start}
+    for url in from_sitemap:  # sitemap pages: read, their links not followed further
+        if url not in queued:
+            queued.add(url)
+            queue.append((url, crawl.max_depth))
     fetched = 0
     while queue and fetched < crawl.max_pages:
         url, depth = queue.popleft()
