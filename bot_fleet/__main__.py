@@ -35,4 +35,7 @@ if __name__ == "__main__":
     for name in ("httpx", "httpx2"):  # a line per LLM request (the OpenAI client's transport): noise at fleet scale
         logging.getLogger(name).setLevel(logging.WARNING)
     OutageFilter.install()  # a library's traceback of a lost database becomes one line per kind
+    from chatai_app.services import logbook
+
+    logbook.install(process="fleet")  # recent records for the admin console's log viewer
     asyncio.run(main())

@@ -115,6 +115,15 @@ async def expire_waiting_dialogs(timestamp: int) -> int:
     return await expire()
 
 
+@tasks.periodic(cron="* * * * *")
+@tasks.task(name="deliver_mail", queueing_lock="deliver_mail")
+async def deliver_mail(timestamp: int) -> int:
+    """E-mails a failed or unfinished send left pending (SMTP_URL set): retried every minute."""
+    from chatai_app.services.mail import deliver_pending
+
+    return await deliver_pending()
+
+
 @tasks.periodic(cron="0 * * * *")
 @tasks.task(name="prune_finished_jobs", queueing_lock="prune_finished_jobs", pass_context=True)
 async def prune_finished_jobs(context: JobContext, timestamp: int) -> None:
@@ -195,4 +204,7 @@ def main() -> None:
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     logging.getLogger("psycopg.pool").setLevel(logging.ERROR)  # its reconnect attempts: ours say it once
     OutageFilter.install()  # procrastinate's own tracebacks of a lost database become one line per kind
+    from chatai_app.services import logbook
+
+    logbook.install(process="worker")  # recent records for the admin console's log viewer
     asyncio.run(run_forever())
