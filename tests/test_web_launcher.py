@@ -9,7 +9,9 @@ import pytest
 from chatai_app import web_launcher
 
 
-def test_an_unchanged_build_is_reused_and_a_changed_url_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unchanged_build_is_reused_and_a_changed_url_rebuilds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REFLEX_WEB_WORKDIR", str(tmp_path))
     monkeypatch.delenv("PUBLIC_URL", raising=False)
     current = web_launcher.fingerprint()
