@@ -1,0 +1,142 @@
+"""Writes BENCHMARKS.md from the committed results in benchmarks/results/ (never typed by hand).
+
+    python -m benchmarks.report            # print the table
+    python -m benchmarks.report --write    # rewrite BENCHMARKS.md
+
+Each row names the figure, its value, the floor measured beside it where the benchmark measures one, the
+target of the issue that asked for it, the result file's date and the command that reproduces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+OUTPUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
+MACHINE = "2 cores / 24 GiB, shared by the load generator, the server and PostgreSQL"
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    source: str  # result file (without .json)
+    value: Callable[[Any], str]
+    floor: Callable[[Any], str] | None
+    target: str
+    command: str
+
+
+def _get(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def _load(run: dict[str, Any]) -> str:
+    return f"{run['messages_per_s']} msg/s, p50 {run['p50_ms']} / p99 {run['p99_ms']} ms"
+
+
+def _measured_on(path: Path) -> str:
+    """The day the result was committed (a clone's file times say nothing), else the file's own time."""
+    done = subprocess.run(["git", "log", "-1", "--format=%cs", "--", str(path)], capture_output=True, text=True,
+                          cwd=path.parent)  # fmt: skip
+    return done.stdout.strip() or time.strftime("%Y-%m-%d", time.gmtime(path.stat().st_mtime))
+
+
+ROWS = [
+    Row("Engine overhead per message, one conversation (p50 / p99)", "engine_overhead",
+        lambda d: f"{_get(d, 'sequential.overhead_p50_ms')} / {_get(d, 'sequential.overhead_p99_ms')} ms",
+        lambda d: f"{d['floor']['p50_ms']} ms" if "floor" in d else "—",
+        "p50 ≤ 25 ms, p99 ≤ 60 ms", "python -m benchmarks.engine_overhead"),
+    Row("Offline answer through the HTTP chat API, 24 XQuAD articles (p50 / p95)", "http_answer_latency",
+        lambda d: f"{d['p50_ms']} / {d['p95_ms']} ms",
+        lambda d: f"answer generation p50 {d['answer_generation_p50_ms']} ms",
+        "p50 ≤ 100 ms", "python -m benchmarks.http_answer_latency"),
+    Row("200 concurrent chats through `POST /api/v1/assistants/{id}/chat`", "http_chat_load",
+        lambda d: (f"{d['burst']['errors']} errors, {d['burst']['messages_per_s']} msg/s, "
+                   f"p50 {d['burst']['p50_ms']} / p99 {d['burst']['p99_ms']} ms"),
+        None, "0 errors (503 + Retry-After when full)", "python -m benchmarks.http_chat_load"),
+    Row("Widget abuse: 30 × (new visitor + 2 messages) from one address", "http_chat_load",
+        lambda d: (f"{d['widget_abuse']['responses']} → charged {d['widget_abuse']['charged_minor'] / 100:.2f} ₽ "
+                   f"for {d['widget_abuse']['answered']} answers"),
+        None, "429s, no charge beyond the limits", "python -m benchmarks.http_chat_load"),
+    Row("Hybrid search at 100k chunks (p50 / p95)", "knowledge_scale",
+        lambda d: f"{d['search']['hybrid']['p50_ms']} / {d['search']['hybrid']['p95_ms']} ms",
+        lambda d: (f"vector alone {d['search']['vector']['p50_ms']} ms, "
+                   f"full-text alone {d['search']['fts']['p50_ms']} ms (p50)"),
+        "p50 ≤ 30 ms, p95 ≤ 80 ms", "python -m benchmarks.knowledge_scale"),
+    Row("Ingestion of a 30-page PDF", "knowledge_scale", lambda d: f"{d['ingestion']['pages_per_s']} pages/s",
+        None, "≥ 80% of the embedder's own chunks/s", "python -m benchmarks.knowledge_scale"),
+    Row("Visitor send → operator's screen, 50 open operator pages (p50 / p95)", "inbox_latency",
+        lambda d: f"{d['p50_ms']} / {d['p95_ms']} ms", None, "p50 ≤ 150 ms, p95 ≤ 400 ms (100 connections)",
+        "python -m benchmarks.inbox_latency"),
+    Row("Widget load, 1 API node (32 visitors × 4 messages)", "multinode_load",
+        lambda d: _load(d["one_node"]),
+        None, "—", "python -m benchmarks.multinode_load"),
+    Row("Widget load, 2 API nodes", "multinode_load",
+        lambda d: _load(d["two_nodes"]),
+        None, "—", "python -m benchmarks.multinode_load"),
+    Row("Widget load, 2 API nodes, one killed mid-run", "multinode_load",
+        lambda d: (f"{d['two_nodes_one_killed']['failed_first_tries']} first tries failed, "
+                   f"{d['two_nodes_one_killed']['lost']} lost, {d['two_nodes_one_killed']['messages_per_s']} msg/s"),
+        None, "nothing lost", "python -m benchmarks.multinode_load"),
+    Row("Telegram: replies/s, 2,000 updates over 1,000 bots in one fleet", "fleet_burst",
+        lambda d: json.dumps(d.get("summary", d), ensure_ascii=False)[:160], None,
+        "≥ 50 replies/s (issue 19), ≥ 100 updates/s (issue 16)", "python -m benchmarks.fleet_burst"),
+    Row("Idle widget connection memory (1,000 SSE connections)", "widget_connections",
+        lambda d: f"{d['kib_per_connection']} KiB each; push to the 1,000th visitor {d['push_to_last_visitor_ms']} ms",
+        None, "—", "python -m benchmarks.widget_connections --connections 1000"),
+    Row("Answer quality (offline answerer, XQuAD dev halves)", "answer_quality",
+        lambda d: json.dumps(d.get("summary", d), ensure_ascii=False)[:160], None,
+        "≤ 10% confident unanswerable, ≥ 88% gold in answerable, ≤ 350 chars", "python -m benchmarks.answer_quality"),
+]  # fmt: skip
+
+
+def _cell(row: Row) -> list[str]:
+    path = RESULTS / f"{row.source}.json"
+    if not path.exists():
+        return [row.figure, "not measured yet", "—", row.target, "—", f"`{row.command}`"]
+    data = json.loads(path.read_text())
+    try:
+        value = row.value(data)
+        floor = row.floor(data) if row.floor else "—"
+    except (KeyError, IndexError, TypeError) as exc:
+        value, floor = f"(result file lacks {exc})", "—"
+    dated = _measured_on(path)
+    return [row.figure, value, floor, row.target, dated, f"`{row.command}`"]
+
+
+def render() -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `python -m benchmarks.report --write` from `benchmarks/results/*.json`. Machine: {MACHINE}.",
+        "Each figure is rerun with its command; the raw result file holds every number it measured.",
+        "",
+        "| figure | value | floor measured beside it | target | date | command |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _cell(row)) + " |" for row in ROWS]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="rewrite BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    table = render()
+    if args.write:
+        OUTPUT.write_text(table)
+    print(table)
+    return table
+
+
+if __name__ == "__main__":
+    main()
