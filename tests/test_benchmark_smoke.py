@@ -84,3 +84,28 @@ async def test_retrieval_eval(clean_db: str) -> None:
     reports = await run_eval(articles=1)
     assert [r.language for r in reports] == ["ru", "en"] and all(r.documents == 1 and r.chunks for r in reports)
     assert all([s.mode for s in r.scores] == ["hybrid", "fts"] and r.scores[0].questions for r in reports)
+
+
+def test_http_chat_load(clean_db: str) -> None:
+    report = _bench(
+        "http_chat_load", "--concurrency", "4", "--articles", "1", "--abuse-loops", "12", "--out", "-",
+        database_url=clean_db,
+    )  # fmt: skip
+    assert report["burst"]["errors"] == 0 and report["burst"]["statuses"] == {"200": 4}
+    assert report["widget_abuse"]["responses"]["429"] == 2  # the 11th and 12th new visitor from one address
+
+
+def test_multinode_load(clean_db: str) -> None:
+    report = _bench(
+        "multinode_load", "--visitors", "2", "--messages", "2", "--articles", "1", "--out", "-", database_url=clean_db,
+        timeout_s=180,
+    )  # fmt: skip
+    assert [report[k]["answered"] for k in ("one_node", "two_nodes", "two_nodes_one_killed")] == [4, 4, 4]
+    assert report["two_nodes_one_killed"]["lost"] == 0
+
+
+def test_report_renders_every_row() -> None:
+    from benchmarks.report import ROWS, render
+
+    table = render()
+    assert table.count("\n| ") == len(ROWS) + 1 and "python -m benchmarks.http_chat_load" in table
