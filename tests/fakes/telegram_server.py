@@ -19,7 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,10 +303,8 @@ class FakeTelegram:
                     return _reply(200, {"ok": True, "result": []})
                 event = self._waiters.setdefault(bot.token, asyncio.Event())
                 event.clear()
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=left)
-            except TimeoutError:
-                pass
 
     def _sendMessage(self, bot: FakeBot, params: dict[str, str]) -> dict[str, Any]:
         bot.sent.append(params)
