@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.db import session_scope
+from chatai_app.db import get_async_engine, session_scope
 from chatai_app.models import Assistant, BotInstance, DialogMessage, OutboxMessage, TelegramUpdate
 from chatai_app.models._base import utcnow
 from chatai_app.services import events, plans
@@ -273,6 +273,16 @@ async def record_status(bot_id: uuid.UUID, *, status: str, error: str = "", offs
         await session.exec(sa.update(BotInstance).where(BotInstance.id == bot_id).values(**values))
 
 
+async def _core(*statements: Any) -> Any:
+    """Run statements in one transaction on a plain connection (no ORM session: the fleet's hot path runs
+    these for every message); the last one's rows, fetched."""
+    async with get_async_engine().begin() as conn:
+        result = None
+        for statement in statements:
+            result = await conn.execute(statement)
+        return result.all() if result is not None and result.returns_rows else None
+
+
 async def record_offsets(offsets: dict[uuid.UUID, int]) -> None:
     """Handled-update offsets of many bots in one statement (never moved backwards)."""
     if not offsets:
@@ -280,13 +290,11 @@ async def record_offsets(offsets: dict[uuid.UUID, int]) -> None:
     values = sa.values(sa.column("id", sa.Uuid), sa.column("offset", sa.BigInteger), name="handled").data(
         sorted(offsets.items())
     )
-    async with session_scope() as session:
-        await session.exec(
-            sa.update(BotInstance)
-            .where(BotInstance.id == values.c.id)
-            .values(update_offset=sa.func.greatest(BotInstance.update_offset, values.c.offset),
-                    last_update_at=utcnow())
-        )  # fmt: skip
+    await _core(
+        sa.update(BotInstance)
+        .where(BotInstance.id == values.c.id)
+        .values(update_offset=sa.func.greatest(BotInstance.update_offset, values.c.offset), last_update_at=utcnow())
+    )
 
 
 async def bots_with_pending_outbox() -> set[uuid.UUID]:
@@ -479,9 +487,12 @@ def _processed(bot: ActiveBot, update_id: int) -> Any:
 
 
 async def _already_processed(bot: ActiveBot, update_id: int) -> bool:
-    async with session_scope() as session:
-        existing = await session.get(TelegramUpdate, (bot.id, update_id))
-        return existing is not None and existing.processed_at is not None
+    rows = await _core(
+        sa.select(TelegramUpdate.processed_at).where(
+            TelegramUpdate.bot_instance_id == bot.id, TelegramUpdate.update_id == update_id
+        )
+    )
+    return bool(rows) and rows[0][0] is not None
 
 
 async def handle_update(bot: ActiveBot, message: InboundMessage) -> str:
@@ -490,10 +501,8 @@ async def handle_update(bot: ActiveBot, message: InboundMessage) -> str:
     if await _already_processed(bot, message.update_id):
         return "duplicate"
     outcome, reply = await _dispatch(bot, message)
-    async with session_scope() as session:
-        if reply is not None and (stmt := _outbox_insert(bot, message.chat_id, reply[0], reply[1])) is not None:
-            await session.exec(stmt)
-        await session.exec(_processed(bot, message.update_id))
+    queued = _outbox_insert(bot, message.chat_id, reply[0], reply[1]) if reply is not None else None
+    await _core(*([queued] if queued is not None else []), _processed(bot, message.update_id))
     return outcome
 
 
@@ -539,16 +548,13 @@ async def outgoing_round(bot_id: uuid.UUID, limit: int = 30) -> tuple[list[Outgo
     A chat whose oldest message must wait (a retry delay) holds back its later ones. A message still marked
     `sending` waits too: its sender may be mid-call, or died after Telegram took it. After SENDING_GRACE_S it
     is sent again (at least once: Telegram has no idempotency key)."""
-    async with session_scope() as session:
-        rows = (
-            await session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.bot_instance_id == bot_id, OutboxMessage.sent_at.is_(None),
-                       OutboxMessage.failed_at.is_(None))
-                .order_by(OutboxMessage.id)
-                .limit(limit * 4)
-            )
-        ).all()  # fmt: skip
+    o = OutboxMessage
+    rows = await _core(
+        sa.select(o.id, o.chat_id, o.payload, o.attempts, o.not_before, o.sending_at)
+        .where(o.bot_instance_id == bot_id, o.sent_at.is_(None), o.failed_at.is_(None))
+        .order_by(o.id)
+        .limit(limit * 4)
+    )
     now, held, due = utcnow(), set(), []
     unsettled = now - timedelta(seconds=SENDING_GRACE_S)
     waits: list[float] = []
@@ -570,17 +576,15 @@ async def outgoing_round(bot_id: uuid.UUID, limit: int = 30) -> tuple[list[Outgo
 
 async def mark_sending(outbox_id: int) -> None:
     """Before the call to Telegram: from here until the result is recorded, a crash may duplicate it."""
-    async with session_scope() as session:
-        await session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(sending_at=utcnow()))
+    await _core(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(sending_at=utcnow()))
 
 
 async def mark_sent(outbox_id: int, telegram_message_id: int | None = None) -> None:
-    async with session_scope() as session:
-        await session.exec(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == outbox_id)
-            .values(sent_at=utcnow(), telegram_message_id=telegram_message_id)
-        )
+    await _core(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(sent_at=utcnow(), telegram_message_id=telegram_message_id)
+    )
 
 
 async def mark_retry(outbox_id: int, *, delay_s: float, error: str, give_up: bool = False) -> None:
@@ -594,5 +598,4 @@ async def mark_retry(outbox_id: int, *, delay_s: float, error: str, give_up: boo
     }
     if give_up:
         values["failed_at"] = utcnow()
-    async with session_scope() as session:
-        await session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
+    await _core(sa.update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
