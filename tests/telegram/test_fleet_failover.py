@@ -1,6 +1,9 @@
 """Two fleet processes share the bots; kill -9 of the one running a bot mid-stream loses and duplicates
 nothing, and the other takes the bot over within 10 s. The model streams (a local OpenAI-compatible server,
-50 ms a word) so the kill lands while an answer is being generated, as with a real model."""
+200 ms a word, as a real model takes its time) and the kill lands while answers are being generated, with
+no message between Telegram and the fleet's `sent` mark: a kill in that instant sends the message again after
+telegram.SENDING_GRACE_S (delivery is at least once; tests/telegram/test_outbox.py).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from tests.knowledge.conftest import Workspace
 from tests.telegram.conftest import wait_until, wait_until_settled
 
 ROOT = Path(__file__).resolve().parents[2]
-CHATS = list(range(1, 13))
+BEFORE, DURING = [1, 2, 3], list(range(4, 13))  # answered before the kill; asked just before it
+CHATS = BEFORE + DURING
 
 
 def _fleet(log: Path) -> subprocess.Popen[bytes]:
@@ -37,12 +41,22 @@ def _fleet(log: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture
 def streaming_llm() -> Iterator[FakeOpenAIServer]:
     """Reached by the fleet processes through the environment they inherit."""
-    with running_fake_openai(delay=0.05) as server:
+    with running_fake_openai(delay=0.2) as server:
         os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"] = server.base_url, "test"
         get_settings.cache_clear()
         yield server
         del os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"]
         get_settings.cache_clear()
+
+
+def _question(chat: int) -> str:
+    return f"How much is courier delivery? ({chat})"
+
+
+def _asked(llm: FakeOpenAIServer, chat: int) -> int:
+    """How many times the model was asked to answer this chat's question."""
+    asked = [body["messages"][-1]["content"] for path, body in list(llm.requests) if path.endswith("/completions")]
+    return asked.count(_question(chat))
 
 
 def _runs_bot(log: Path) -> bool:
@@ -61,17 +75,17 @@ async def test_kill_9_mid_stream_hands_over_without_loss_or_duplicates(
         await wait_until(lambda: _runs_bot(logs[0]), within_s=30)
         fleets.append(_fleet(logs[1]))  # the standby: the lease is taken, so it waits
         await asyncio.sleep(2)
-        for chat in CHATS:
-            fake_telegram.push_text(token, chat, f"How much is courier delivery? ({chat})")
+        for chat in BEFORE:
+            fake_telegram.push_text(token, chat, _question(chat))
+        await wait_until(lambda: all(fake_telegram.sent_texts(token, chat) for chat in BEFORE), within_s=60)
+        await wait_until_settled(clean_db, fake_telegram, token)  # nothing between Telegram and `sent`
+        for chat in DURING:
+            fake_telegram.push_text(token, chat, _question(chat))
 
-        # Kill while an answer is being generated (typing shown for chat 4), after chat 3's reply went out.
-        def mid_answer() -> bool:
-            typing = [p["chat_id"] for m, p in fake_telegram.bots[token].calls if m == "sendChatAction"]
-            return "4" in typing and len(fake_telegram.sent_texts(token)) >= 3
-
-        await wait_until(mid_answer, within_s=60)
-        await asyncio.sleep(0.2)
+        # Kill as soon as the model streams one of the new answers (each takes seconds, none is sent yet).
+        await wait_until(lambda: any(_asked(streaming_llm, chat) for chat in DURING), within_s=60)
         fleets[0].send_signal(signal.SIGKILL)
+        interrupted = [chat for chat in DURING if _asked(streaming_llm, chat)]
         killed_at = time.monotonic()
         await wait_until(lambda: _runs_bot(logs[1]), within_s=15)
         assert time.monotonic() - killed_at < 10
@@ -81,6 +95,7 @@ async def test_kill_9_mid_stream_hands_over_without_loss_or_duplicates(
         replies = {chat: fake_telegram.sent_texts(token, chat) for chat in CHATS}
         assert all(len(texts) == 1 for texts in replies.values()), replies
         assert all("three days" in texts[0] for texts in replies.values()), replies
+        assert all(_asked(streaming_llm, chat) == 2 for chat in interrupted)  # cut mid-stream, answered again
     finally:
         for fleet in fleets:
             if fleet.poll() is None:
