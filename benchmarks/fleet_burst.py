@@ -9,7 +9,7 @@
 Real parts: PostgreSQL (DATABASE_URL, or an embedded one in a temporary directory), the `bot_fleet` process
 (aiogram, long polling), the conversation engine with retrieval (query embedding + hybrid search). Fakes at
 the external transports, each in its own process: the Telegram Bot API (tests/fakes/telegram_server.py, every
-call checked against the Bot API spec, long polls held up to 20 s like Telegram) and, with `--provider
+call checked against the Bot API spec, long polls held up to 50 s like Telegram) and, with `--provider
 openai`, an instant OpenAI-compatible LLM (streamed).
 
 Every update is a new chat, so each must get exactly one reply: `lost` counts updates with none when the run
@@ -421,7 +421,7 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--bots", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--provider", choices=("openai", "offline"), default="openai")
-    parser.add_argument("--max-poll-s", type=float, default=20, help="longest long poll the fake holds (Telegram: 50)")
+    parser.add_argument("--max-poll-s", type=float, default=50, help="longest long poll the fake holds (Telegram: 50)")
     parser.add_argument("--settle-s", type=float, default=5, help="wait after all bots run, before measuring")
     parser.add_argument("--idle-s", type=float, default=30, help="idle window measured before the burst")
     parser.add_argument("--stall-s", type=float, default=60, help="stop when nothing was sent for this long")

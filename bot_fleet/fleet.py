@@ -42,6 +42,8 @@ class Fleet:
         self.shared = Shared(self.session, self.work, Intake(self.capacity.intake), self.outbox,
                              Offsets(self.gate), self.gate)  # fmt: skip
         self._lock = asyncio.Lock()
+        self._fingerprint = ""  # of the enabled bots last read (telegram.enabled_bots_fingerprint)
+        self._wanted: dict[uuid.UUID, telegram.ActiveBot] = {}
 
     def _outdated(self, bot_id: uuid.UUID, wanted: dict[uuid.UUID, telegram.ActiveBot], held: set[str]) -> bool:
         if bot_id not in wanted or str(bot_id) not in held:
@@ -52,18 +54,33 @@ class Fleet:
         """Start new or re-enabled bots we can lease, stop removed, disabled, changed or lost ones; `restart`:
         a bot switched on again (its mode was just re-applied) starts afresh instead of waiting out a backoff."""
         async with self._lock:
-            async with self.gate:
-                wanted = {bot.id: bot for bot in await telegram.active_bots()}
+            wanted = await self._enabled_bots()
             held = await self.leases.renew()
             for bot_id in [b for b in self.runners if b == restart or self._outdated(b, wanted, held)]:
                 await self.runners.pop(bot_id).stop()
                 await self.leases.release(str(bot_id))
-            for bot_id, active in wanted.items():
+            fresh = False
+            for bot_id in list(wanted):
                 if bot_id not in self.runners and await self.leases.acquire(str(bot_id)):
+                    if not fresh:  # its stored offset may have moved since the bots were read (another fleet)
+                        wanted, fresh = await self._enabled_bots(reread=True), True
+                    if (active := wanted.get(bot_id)) is None:
+                        await self.leases.release(str(bot_id))
+                        continue
                     runner = BotRunner(active, self.shared)
                     self.runners[bot_id] = runner
                     runner.start()
                     log.info("bot @%s started (%s)", active.username, active.mode)
+
+    async def _enabled_bots(self, *, reread: bool = False) -> dict[uuid.UUID, telegram.ActiveBot]:
+        """The enabled bots; read (and their tokens decrypted) only when they changed: idle, a round costs one
+        small query instead of loading a thousand rows every few seconds."""
+        async with self.gate:
+            fingerprint = await telegram.enabled_bots_fingerprint()
+            if reread or fingerprint != self._fingerprint:
+                self._wanted = {bot.id: bot for bot in await telegram.active_bots()}
+                self._fingerprint = fingerprint
+        return self._wanted
 
     async def resync(self, restart: uuid.UUID | None = None) -> None:
         """sync() that outlives a lost database: one line per kind of failure, the running bots keep going

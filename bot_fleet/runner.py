@@ -25,7 +25,7 @@ from chatai_app.settings import get_settings
 __all__ = ["OUTAGES", "BotRunner", "Shared", "shared_session"]
 log = logging.getLogger("bot_fleet")
 MAX_BACKOFF_S = 30.0
-POLL_TIMEOUT_S = 20
+POLL_TIMEOUT_S = 50  # Telegram holds a long poll up to 50 s: 1,000 idle bots make 20 getUpdates a second
 SEND_RATE_PER_S = 30  # Telegram's broadcast limit per bot
 MAX_SEND_ATTEMPTS = 5
 MAX_UPDATE_ATTEMPTS = 5  # an update whose handling keeps failing (not an outage) is given up after this many tries
@@ -128,7 +128,8 @@ class BotRunner:
                     await self.bot.get_me()
                 updates = await self.bot.get_updates(offset=self.offset or None, limit=room,
                                                      timeout=POLL_TIMEOUT_S if checked else 0,
-                                                     allowed_updates=["message"])  # fmt: skip
+                                                     allowed_updates=["message"],
+                                                     request_timeout=POLL_TIMEOUT_S + 15)  # fmt: skip
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue

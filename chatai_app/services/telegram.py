@@ -252,6 +252,18 @@ def _token(token_encrypted: str) -> str:
     return decrypt(token_encrypted)
 
 
+async def enabled_bots_fingerprint() -> str:
+    """Changes whenever an enabled bot is added, removed or changes what its runner depends on (identity);
+    the fleet re-reads (and decrypts) the bots only then, not every few seconds."""
+    rows = await _core(
+        sa.text(
+            "SELECT md5(coalesce(string_agg(concat_ws(':', id, tenant_id, assistant_id, username, mode, "
+            "token_encrypted), ',' ORDER BY id), '')) FROM bot_instances WHERE enabled"
+        )
+    )
+    return str(rows[0][0])
+
+
 async def active_bots() -> list[ActiveBot]:
     """Every enabled bot with its decrypted token (for the fleet process only)."""
     columns = (BotInstance.id, BotInstance.tenant_id, BotInstance.assistant_id, BotInstance.username,
