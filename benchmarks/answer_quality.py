@@ -33,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.http_answer_latency import _enterprise, _ensure_database
+from benchmarks.http_answer_latency import _ensure_database, _enterprise
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SMALL_TALK = Path(__file__).resolve().parent / "data" / "smalltalk_offtopic.json"
