@@ -18,10 +18,10 @@ TARGETS = {"ru": (0.88, 0.96), "en": (0.95, 0.99)}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def run_eval(articles: int | None = None) -> list[EvalReport]:
-    """Hybrid and full-text scores for ru and en; `articles` keeps the first N articles (smoke test)."""
+async def run_eval(articles: int | None = None, questions: int | None = None) -> list[EvalReport]:
+    """Hybrid and full-text scores for ru and en; `articles`, `questions` keep the first N (smoke test)."""
     reports = [
-        await evaluate_dataset(XQUAD / f"xquad-dev.{lang}.json", language=lang, articles=articles)
+        await evaluate_dataset(XQUAD / f"xquad-dev.{lang}.json", language=lang, articles=articles, questions=questions)
         for lang in ("ru", "en")
     ]
     print("\n" + format_table(reports))

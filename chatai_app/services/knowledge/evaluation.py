@@ -115,9 +115,14 @@ async def _score(
 
 
 async def evaluate_dataset(
-    path: Path, *, language: str, modes: tuple[Mode, ...] = ("hybrid", "fts"), articles: int | None = None
+    path: Path,
+    *,
+    language: str,
+    modes: tuple[Mode, ...] = ("hybrid", "fts"),
+    articles: int | None = None,
+    questions: int | None = None,
 ) -> EvalReport:
-    """`articles`: only the first N articles and their questions (a quick smoke run); all when None."""
+    """`articles`, `questions`: only the first N articles, the first N of their questions (a quick smoke run)."""
     data = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     if articles is not None:
         data = {**data, "data": data["data"][:articles]}
@@ -130,8 +135,8 @@ async def evaluate_dataset(
         started = time.perf_counter()
         chunks = await _ingest_articles(tenant.id, assistant.id, data)
         ingest_s = time.perf_counter() - started
-        questions = load_questions(data)
-        scores = [await _score(tenant.id, assistant.id, questions, mode) for mode in modes]
+        asked = load_questions(data)[:questions]
+        scores = [await _score(tenant.id, assistant.id, asked, mode) for mode in modes]
         return EvalReport(language, len(data["data"]), chunks, round(ingest_s, 1), scores)
     finally:
         async with session_scope() as session:
