@@ -465,3 +465,11 @@ for _key, _strings in SECURITY_UI.items():
     UI.setdefault(_key, _strings)
 for _message, _russian in SECURITY_MESSAGES_RU.items():
     MESSAGES_RU.setdefault(_message, _russian)
+
+# Issue 15 (answer strictness, website import): its strings live beside this file too.
+from chatai_app.i18n_answers import ANSWERS_MESSAGES_RU, ANSWERS_UI  # noqa: E402
+
+for _key, _strings in ANSWERS_UI.items():
+    UI.setdefault(_key, _strings)
+for _message, _russian in ANSWERS_MESSAGES_RU.items():
+    MESSAGES_RU.setdefault(_message, _russian)

@@ -122,6 +122,8 @@ def settings_page() -> rx.Component:
                 ),
                 _switch("knowledge_enabled", S.knowledge_enabled, S.set_knowledge_enabled),
                 _switch("citations_enabled", S.citations_enabled, S.set_citations_enabled),
+                _choice("strictness", ["strict", "balanced", "lenient"], "strictness"),
+                rx.text(t("strictness_hint"), size="1", color_scheme="gray"),
                 _text("greeting"),
                 _text("handoff_keywords"),
                 rx.heading(t("handoff_rules"), size="4"),

@@ -1,4 +1,4 @@
-"""/assistants/[assistant_id] — the assistant's knowledge: documents, Q&A, retrieval test."""
+"""/assistants/[assistant_id] — the assistant's knowledge: documents, websites, Q&A, retrieval test."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from chatai_app.state.knowledge import KnowledgeState
 from chatai_app.state.session import SessionState
 
 STATUS_COLORS = {"ready": "green", "failed": "red", "processing": "blue", "pending": "gray"}
+SITE_COLORS = {"ready": "green", "failed": "red", "crawling": "blue", "pending": "gray"}
 
 
 def _status_badge(status: rx.Var) -> rx.Component:
@@ -95,6 +96,134 @@ def _documents() -> rx.Component:
             width="100%",
         ),
         width="100%",
+    )
+
+
+def _website_row(site: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.link(site["url"], href=site["url"], is_external=True, weight="medium", class_name="website-url"),
+                rx.text(site["last"], size="1", color_scheme="gray"),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(
+            rx.vstack(
+                rx.match(
+                    site["status"],
+                    *[(name, rx.badge(t(f"site.{name}"), color_scheme=color)) for name, color in SITE_COLORS.items()],
+                    rx.badge(site["status"]),
+                ),
+                rx.cond(
+                    (site["status"] == "crawling") | (site["status"] == "pending"),
+                    rx.progress(value=site["progress"].to(int), max=100, width="8em"),
+                ),
+                rx.cond(site["error"] != "", rx.text(site["error"], size="1", color_scheme="red")),
+                spacing="1",
+                class_name="website-status",
+            )
+        ),
+        rx.table.cell(rx.text(site["pages"], class_name="website-pages")),
+        rx.table.cell(rx.text(site["changes"], size="1")),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(
+                    t("website_recrawl_now"),
+                    size="1",
+                    variant="soft",
+                    class_name="website-recrawl",
+                    on_click=KnowledgeState.recrawl_website(site["id"]),
+                ),
+                confirm(
+                    rx.button(t("delete"), size="1", variant="soft", color_scheme="red", class_name="website-delete"),
+                    t("website_delete"),
+                    rx.fragment(rx.text.span(site["url"], weight="bold"), ": ", t("website_delete_what")),
+                    t("delete"),
+                    KnowledgeState.delete_website(site["id"]),
+                    confirm_id="confirm-delete-website",
+                ),
+            )
+        ),
+        class_name="website-row",
+    )
+
+
+def _field_error(name: str) -> rx.Component:
+    return rx.cond(
+        KnowledgeState.website_errors.contains(name),
+        rx.text(KnowledgeState.website_errors[name], size="1", color_scheme="red", class_name="field-error"),
+    )
+
+
+def _websites() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("websites"), size="4"),
+            rx.text(t("website_hint"), size="2", color_scheme="gray"),
+            rx.form(
+                rx.vstack(
+                    rx.input(
+                        name="website_url", id="website_url", placeholder=t("website_url"), width="100%", type="url"
+                    ),
+                    _field_error("url"),
+                    _field_error("sitemap_url"),
+                    rx.hstack(
+                        rx.vstack(
+                            rx.text(t("website_max_pages"), size="1"),
+                            rx.input(
+                                name="max_pages", id="website_max_pages", default_value="50", type="number", width="6em"
+                            ),
+                            _field_error("max_pages"),
+                            spacing="1",
+                        ),
+                        rx.vstack(
+                            rx.text(t("website_depth"), size="1"),
+                            rx.input(
+                                name="max_depth", id="website_depth", default_value="2", type="number", width="5em"
+                            ),
+                            _field_error("max_depth"),
+                            spacing="1",
+                        ),
+                        rx.vstack(
+                            rx.text(t("website_recrawl"), size="1"),
+                            rx.select.root(
+                                rx.select.trigger(id="website_recrawl"),
+                                rx.select.content(
+                                    *[rx.select.item(t(f"recrawl.{h}"), value=h) for h in ("0", "24", "168")]
+                                ),
+                                value=KnowledgeState.website_recrawl,
+                                on_change=KnowledgeState.set_website_recrawl,
+                            ),
+                            spacing="1",
+                        ),
+                        rx.button(t("website_import"), type="submit", id="website-import"),
+                        align="end",
+                        wrap="wrap",
+                    ),
+                    width="100%",
+                ),
+                on_submit=KnowledgeState.add_website,
+                width="100%",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("websites"), min_width="10em"),
+                        rx.table.column_header_cell(t("status")),
+                        rx.table.column_header_cell(t("website_pages")),
+                        rx.table.column_header_cell(t("website_changes")),
+                        rx.table.column_header_cell(""),
+                    )
+                ),
+                rx.table.body(rx.foreach(KnowledgeState.websites, _website_row)),
+                width="100%",
+            ),
+            rx.cond(KnowledgeState.websites.length() == 0, empty_state("globe", t("website_empty"))),
+            width="100%",
+        ),
+        width="100%",
+        id="websites",
     )
 
 
@@ -268,8 +397,14 @@ def knowledge_page() -> rx.Component:
             rx.heading(t("not_found"), size="6"),
             rx.vstack(
                 rx.hstack(
-                    rx.heading(KnowledgeState.assistant_name, " · ", t("knowledge"), size="6", id="knowledge-heading",
-                               class_name="page-title"),
+                    rx.heading(
+                        KnowledgeState.assistant_name,
+                        " · ",
+                        t("knowledge"),
+                        size="6",
+                        id="knowledge-heading",
+                        class_name="page-title",
+                    ),
                     rx.link(
                         rx.button(t("playground"), variant="soft"),
                         href="/assistants/" + KnowledgeState.current_assistant + "/playground",
@@ -285,6 +420,7 @@ def knowledge_page() -> rx.Component:
                     wrap="wrap",
                 ),
                 _documents(),
+                _websites(),
                 _bots(),
                 rx.box(_qa(), _search(), class_name="grid-2", width="100%"),
                 width="100%",

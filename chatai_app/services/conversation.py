@@ -21,10 +21,20 @@ from sqlmodel import select
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, DialogStatus
 from chatai_app.models._base import utcnow
-from chatai_app.services import admin_console, billing, capacity, events, handoff, plans, presence, provider_keys
+from chatai_app.services import (
+    admin_console,
+    billing,
+    capacity,
+    events,
+    handoff,
+    plans,
+    presence,
+    provider_keys,
+    smalltalk,
+)  # fmt: skip
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import ValidationFailed
-from chatai_app.services.knowledge import retrieval
+from chatai_app.services.knowledge import relevance, retrieval
 from chatai_app.services.llm import Completion, LLMProvider, LLMUnavailable, Prompt, provider_for
 from chatai_app.services.prompting import build_prompt, question_language
 from chatai_app.settings import get_settings
@@ -235,12 +245,20 @@ async def _complete_with_retries(assistant: Assistant, prompt: Prompt, sink: Str
     raise AssertionError("unreachable")
 
 
-def _sources(hits: list[retrieval.Hit]) -> list[dict[str, object]]:
+def _sources(hits: list[retrieval.Hit], cited: list[int] | None = None) -> list[dict[str, object]]:
+    """The knowledge shown with a reply: every hit, or only those the model cited (its verdict)."""
     return [
         {"n": n, "kind": h.kind, "document_id": h.document_id, "document": h.document_name, "page": h.page,
-         "text": h.text[:300], "score": round(h.score, 5)}
+         "url": h.url, "text": h.text[:300], "score": round(h.score, 5)}
         for n, h in enumerate(hits, start=1)
+        if cited is None or n in cited
     ]  # fmt: skip
+
+
+def _shown_sources(assistant: Assistant, completion: Completion, hits: list[retrieval.Hit]) -> list[dict[str, object]]:
+    if not (assistant.citations_enabled and completion.answered):
+        return []
+    return _sources(hits, completion.cited)
 
 
 async def _store_reply(
@@ -253,7 +271,7 @@ async def _store_reply(
 ) -> tuple[int, int]:
     """The reply and its charge commit together; a reply that was never stored is never charged."""
     async with session_scope() as session:
-        sources = _sources(hits) if assistant.citations_enabled and completion.answered else []
+        sources = _shown_sources(assistant, completion, hits)
         message = DialogMessage(
             tenant_id=assistant.tenant_id, dialog_id=dialog_id, role="assistant", content=completion.text,
             sources=sources, prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
@@ -403,6 +421,9 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
     ):
         await _handoff(result, stored, "repeated_question", language)
         return
+    if kind := smalltalk.classify(text):  # greetings, thanks, 'who are you', goodbyes: no knowledge, no charge
+        await _small_talk(assistant, stored, result, language, kind)
+        return
     turn_key = f"turn:{stored.message_id}"
     try:
         async with session_scope() as session:
@@ -424,12 +445,20 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
         await _llm_fallback(assistant, stored, result, language, exc)
         return
     result.reply_text = completion.text
-    result.sources = _sources(hits) if assistant.citations_enabled and completion.answered else []
+    result.sources = _shown_sources(assistant, completion, hits)
     result.prompt_tokens, result.completion_tokens = completion.prompt_tokens, completion.completion_tokens
     await events.publish(
         "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
     )
     await _fallback_if_missed(result, stored, completion, language, rules)
+
+
+async def _small_talk(assistant: Assistant, stored: _Stored, result: TurnResult, language: str, kind: str) -> None:
+    result.reply_text = smalltalk.reply(kind, language, name=assistant.name, greeting=assistant.greeting)
+    result.reply_message_id = await _save_message(stored.dialog_id, assistant.tenant_id, "assistant", result.reply_text)
+    await events.publish(
+        "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
+    )
 
 
 async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, language: str) -> bool:
@@ -447,12 +476,20 @@ async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, la
 async def _generate(
     assistant: Assistant, stored: _Stored, text: str, sink: StreamSink, result: TurnResult
 ) -> tuple[Completion, list[retrieval.Hit]]:
-    hits = await _retrieve(assistant, text)
+    hits = _answerable(assistant, text, await _retrieve(assistant, text))
     prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
     llm_started = time.perf_counter()
     completion = await _complete_with_retries(assistant, prompt, sink)
     result.llm_ms = (time.perf_counter() - llm_started) * 1000
     return completion, hits
+
+
+def _answerable(assistant: Assistant, question: str, hits: list[retrieval.Hit]) -> list[retrieval.Hit]:
+    """The knowledge to answer from: none when the best passage is not good enough evidence that it answers (the
+    offline answerer then says 'not found', a miss). The assistant's strictness sets the bar for the offline
+    answerer; a model gets everything above the lenient bar and says itself whether the knowledge answers."""
+    strictness = assistant.strictness if assistant.provider == "offline" else "lenient"
+    return hits if relevance.answers(hits, strictness, question) else []
 
 
 async def _release(tenant_id: uuid.UUID, price: int, turn_key: str) -> None:

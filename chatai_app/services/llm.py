@@ -1,7 +1,14 @@
-"""Answer providers: any OpenAI-compatible chat endpoint (streamed) and an offline extractive default."""
+"""Answer providers: any OpenAI-compatible chat endpoint (streamed) and an offline extractive default.
+
+With knowledge, the model is asked to end its reply with a machine-readable verdict line
+(`VERDICT: {"answered": true, "sources": [1, 3]}`, see prompting.py): the line is never shown or streamed, and
+the engine uses it for the fallback to a human, the knowledge-gap list and the sources it shows.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +36,7 @@ class Prompt:
     question: str
     hits: list[Hit] = field(default_factory=list)
     language: str = "en"
+    verdict: bool = False  # the system prompt asks for a VERDICT line (knowledge on)
 
     def messages(self) -> list[dict[str, str]]:
         return [
@@ -45,6 +53,59 @@ class Completion:
     completion_tokens: int
     model: str
     answered: bool = True  # False when the provider could not answer from what it had
+    cited: list[int] | None = None  # knowledge numbers the answer used (None: unknown, all may have been)
+
+
+VERDICT_MARKER = "VERDICT:"
+_VERDICT = re.compile(r"VERDICT:\s*(\{.*?\})", re.DOTALL)
+
+
+class VerdictFilter:
+    """Streams the reply while holding back the trailing verdict line (and any text that may be its start)."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self.tail: str | None = None
+
+    def feed(self, text: str) -> str:
+        if self.tail is not None:
+            self.tail += text
+            return ""
+        self._pending += text
+        at = self._pending.find(VERDICT_MARKER)
+        if at >= 0:  # the whitespace before the verdict line is not part of the answer
+            out, self.tail, self._pending = self._pending[:at].rstrip(), self._pending[at:], ""
+            return out
+        keep = next(
+            (k for k in range(min(len(VERDICT_MARKER) - 1, len(self._pending)), 0, -1)
+             if self._pending.endswith(VERDICT_MARKER[:k])),
+            0,
+        )  # fmt: skip
+        out = self._pending[: len(self._pending) - keep]
+        shown = out.rstrip()  # trailing whitespace waits: it may precede the verdict line
+        self._pending = out[len(shown) :] + self._pending[len(self._pending) - keep :]
+        return shown
+
+    def finish(self) -> str:
+        out, self._pending = self._pending, ""
+        return out if self.tail is None else ""
+
+
+def parse_verdict(tail: str | None, hits: int) -> tuple[bool, list[int]] | None:
+    """(answered, cited numbers within 1..hits) from the verdict line; None when it is missing or unreadable."""
+    if not tail or not (match := _VERDICT.search(tail)):
+        return None
+    try:
+        data = json.loads(match.group(1))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("answered"), bool):
+        return None
+    raw = data.get("sources") or []
+    cited = sorted({int(n) for n in raw if isinstance(n, int | float) and 1 <= int(n) <= hits}) if isinstance(
+        raw, list
+    ) else []  # fmt: skip
+    return data["answered"], cited if data["answered"] else []
 
 
 class LLMProvider(Protocol):
@@ -78,6 +139,7 @@ class OpenAICompatibleChat:
 
         parts: list[str] = []
         usage, finished = None, False
+        verdict = VerdictFilter() if prompt.verdict else None
         try:
             stream = await self._client.chat.completions.create(
                 model=model,
@@ -93,7 +155,9 @@ class OpenAICompatibleChat:
                     finished = finished or choice.finish_reason is not None
                     if delta := choice.delta.content:
                         parts.append(delta)
-                        await on_delta(delta)
+                        shown = verdict.feed(delta) if verdict else delta
+                        if shown:
+                            await on_delta(shown)
         except (openai.APIError, openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
         except httpx.HTTPError as exc:  # the connection broke while streaming
@@ -103,7 +167,16 @@ class OpenAICompatibleChat:
         text = "".join(parts)
         prompt_tokens = usage.prompt_tokens if usage else estimate_tokens(str(prompt.messages()))
         completion_tokens = usage.completion_tokens if usage else estimate_tokens(text)
-        return Completion(text, prompt_tokens, completion_tokens, model)
+        if verdict is None:
+            return Completion(text, prompt_tokens, completion_tokens, model)
+        if rest := verdict.finish():
+            await on_delta(rest)
+        shown = text[: text.find(VERDICT_MARKER)] if verdict.tail is not None else text
+        parsed = parse_verdict(verdict.tail, len(prompt.hits))
+        if parsed is None:  # no verdict: the answer stands, every source may have been used
+            return Completion(shown.rstrip(), prompt_tokens, completion_tokens, model)
+        answered, cited = parsed
+        return Completion(shown.rstrip(), prompt_tokens, completion_tokens, model, answered, cited)
 
 
 NO_ANSWER = {
@@ -129,7 +202,12 @@ class OfflineExtractive:
         for start in range(0, len(words), step):
             await on_delta("".join(words[start : start + step]))
         return Completion(
-            text, estimate_tokens(str(prompt.messages())), estimate_tokens(text), "offline-extractive", answered
+            text,
+            estimate_tokens(str(prompt.messages())),
+            estimate_tokens(text),
+            "offline-extractive",
+            answered,
+            cited=[1] if answered else [],  # the quote is from the best hit only
         )
 
     def _answer(self, prompt: Prompt) -> tuple[str, bool]:
@@ -138,22 +216,52 @@ class OfflineExtractive:
         best = prompt.hits[0]
         if best.kind == "qa":
             return best.answer or "", True
-        quote = _best_sentences(best.text, prompt.question)
+        quote = best_sentences(best.text, prompt.question)
         where = best.document_name or ""
         if best.page:
             where += f", p. {best.page}"
+        if best.url:
+            where = f"{where} — {best.url}" if where and where != best.url else best.url
         return f"{quote}\n\n{SOURCE_LABEL[prompt.language]}: {where} [1]", True
 
 
-def _best_sentences(text: str, question: str, limit: int = 3) -> str:
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?…])\s+", text) if s.strip()]
-    asked = {w.lower()[:5] for w in WORD.findall(question) if len(w) > 2}
-    scored = sorted(
-        range(len(sentences)),
-        key=lambda i: -len(asked & {w.lower()[:5] for w in WORD.findall(sentences[i])}),
-    )
-    chosen = sorted(scored[:limit])
-    return " ".join(sentences[i] for i in chosen)
+SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«(\[]?[A-ZА-ЯЁ0-9])|\n+")
+QUOTE_BUDGET = 420  # characters of quoted sentences: the answering one and a neighbour (mean ~300 on XQuAD)
+
+
+def _stem(word: str) -> str:
+    word = word.lower().replace("ё", "е")
+    return word[:5] if len(word) > 5 else word
+
+
+def best_sentences(text: str, question: str, budget: int = QUOTE_BUDGET) -> str:
+    """The sentences of the passage that answer: the one sharing the most of the question's words (each weighted by
+    how few of the passage's sentences have it, so 'the'/'в' count for little), with the sentence after it (else
+    before it) when both fit the budget: the answer is often in the sentence that follows the question's words
+    (measured on XQuAD dev: the gold answer is in this quote for 91% (en) / 89% (ru) of the passages that hold it).
+    No shared word at all (a question in another language): the passage's first sentences within the budget."""
+    sentences = [s.strip() for s in SENTENCE.split(text) if s and s.strip() and not s.strip().startswith("#")]
+    if not sentences:
+        return text.strip()[:budget]
+    stems = [{_stem(w) for w in WORD.findall(s)} for s in sentences]
+    asked = {_stem(w) for w in WORD.findall(question) if len(w) > 2 or w.isdigit()}
+    weight = {w: math.log(1 + len(sentences) / (1 + sum(w in s for s in stems))) for w in asked}
+    scores = [sum(weight[w] for w in asked & s) for s in stems]
+    if max(scores) <= 0:
+        chosen: list[int] = []
+        for i, sentence in enumerate(sentences):
+            if chosen and sum(len(sentences[j]) + 1 for j in chosen) + len(sentence) > budget:
+                break
+            chosen.append(i)
+    else:
+        best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+        chosen = [best]
+        for other in (best + 1, best - 1):
+            if 0 <= other < len(sentences) and len(sentences[best]) + len(sentences[other]) + 1 <= budget:
+                chosen.append(other)
+                break
+    quote = " ".join(sentences[i] for i in sorted(chosen))
+    return quote if len(quote) <= budget else quote[:budget].rsplit(" ", 1)[0] + " …"
 
 
 @lru_cache(maxsize=32)

@@ -10,6 +10,11 @@ from chatai_app.services.llm import Prompt, estimate_tokens
 HISTORY_TOKEN_BUDGET = 2000
 CONTEXT_CHARS_PER_HIT = 1200
 LANGUAGE_NAMES = {"ru": "Russian", "en": "English"}
+VERDICT_INSTRUCTION = (
+    'After the answer, add one last line, exactly: VERDICT: {"answered": true, "sources": [n, ...]} with the '
+    'numbers of the knowledge items the answer used, or VERDICT: {"answered": false, "sources": []} when the '
+    "knowledge does not contain the answer. The user never sees this line."
+)
 
 
 def question_language(text: str, assistant_language: str) -> str:
@@ -38,11 +43,12 @@ def _system(assistant: Assistant, hits: list[Hit], language: str) -> str:
     parts.append(f"Answer in {LANGUAGE_NAMES.get(language, 'the language of the question')}.")
     if assistant.knowledge_enabled:
         parts.append(
-            "Answer only from the knowledge below. If it does not contain the answer, say you do not know "
-            "and offer to connect a human operator."
+            "Answer only from the numbered knowledge below, briefly (one to three sentences). If it does not "
+            "contain the answer, say you do not know and offer to connect a human operator; never guess."
         )
         if assistant.citations_enabled:
             parts.append("Cite the sources you used as [n].")
+        parts.append(VERDICT_INSTRUCTION)
         parts.append("Knowledge:\n" + (_knowledge_block(hits) or "(nothing relevant found)"))
     return "\n".join(parts)
 
@@ -61,4 +67,7 @@ def trim_history(history: list[tuple[str, str]], budget: int = HISTORY_TOKEN_BUD
 
 def build_prompt(assistant: Assistant, question: str, hits: list[Hit], history: list[tuple[str, str]]) -> Prompt:
     language = question_language(question, assistant.language)
-    return Prompt(_system(assistant, hits, language), trim_history(history), question, hits, language)
+    return Prompt(
+        _system(assistant, hits, language), trim_history(history), question, hits, language,
+        verdict=assistant.knowledge_enabled,
+    )  # fmt: skip

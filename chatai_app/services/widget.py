@@ -242,8 +242,10 @@ def check_source_link(assistant_id: uuid.UUID, document_id: uuid.UUID, expires: 
 def _public_source(source: dict[str, Any], assistant_id: uuid.UUID, share_files: bool) -> dict[str, Any]:
     document_id = source.get("document_id")
     url = source_file_link(assistant_id, str(document_id)) if share_files and document_id else None
+    page = str(source.get("url") or "")  # a website page (issue 15): the visitor follows the link to it
+    href = page if page.startswith(("https://", "http://")) else None
     return {"n": source.get("n"), "title": source.get("document") or "Q&A", "page": source.get("page"),
-            "passage": source.get("text") or "", "url": url}  # fmt: skip
+            "passage": source.get("text") or "", "url": url, "href": href}  # fmt: skip
 
 
 def _public_message(message: DialogMessage, assistant: Assistant) -> dict[str, Any]:

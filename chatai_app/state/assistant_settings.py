@@ -13,7 +13,7 @@ from chatai_app.settings import get_settings
 from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState, assistant_in_route, signed_in
 
-TEXT_FIELDS = ("name", "system_prompt", "tone", "language", "provider", "model", "greeting")
+TEXT_FIELDS = ("name", "system_prompt", "tone", "language", "provider", "model", "greeting", "strictness")
 
 
 def _changes(form: dict[str, str]) -> dict[str, object]:
@@ -122,7 +122,8 @@ class AssistantSettingsState(rx.State):
     @rx.event
     async def save(self, form: dict[str, str]):
         session_state = await self.get_state(SessionState)
-        choices = ("tone", "language", "provider", "on_llm_failure", "on_timeout", "widget_position", "widget_language")
+        choices = ("tone", "language", "provider", "on_llm_failure", "on_timeout", "widget_position", "widget_language",
+                   "strictness")  # fmt: skip
         form = {**form, **{k: self.values.get(k, "") for k in choices}}
         form["repeat_detection"] = "on" if self.repeat_detection else ""
         form["handoff_button"] = "on" if self.handoff_button else ""

@@ -1,4 +1,4 @@
-"""Knowledge page of one assistant: uploads with live progress, Q&A pairs, a retrieval tester."""
+"""Knowledge page of one assistant: uploads and website imports with live progress, Q&A pairs, a retrieval tester."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from chatai_app.db import session_scope
 from chatai_app.services import assistants, telegram
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
-from chatai_app.services.knowledge import documents, qa, retrieval
+from chatai_app.services.knowledge import documents, qa, retrieval, websites
 from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
 from chatai_app.state.routing import id_after
@@ -36,6 +36,15 @@ def _document_row(d: documents.DocumentOut) -> dict[str, str]:
     }
 
 
+def _website_row(s: websites.SourceOut) -> dict[str, str]:
+    return {
+        "id": str(s.id), "url": s.start_url, "status": s.status, "progress": str(round(s.progress * 100)),
+        "pages": str(s.documents), "changes": f"{s.pages_added} / {s.pages_changed} / {s.pages_removed}",
+        "error": s.error, "recrawl": str(s.recrawl_hours),
+        "last": s.last_crawled_at[:16].replace("T", " ") if s.last_crawled_at else "",
+    }  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     assistant_id: uuid.UUID
@@ -43,6 +52,7 @@ class _Snapshot:
     documents: list[documents.DocumentOut]
     pairs: list[qa.QAOut]
     bots: list[telegram.BotOut]
+    sites: list[websites.SourceOut]
 
 
 async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
@@ -51,7 +61,8 @@ async def _fetch(tenant_id: uuid.UUID, assistant_id: uuid.UUID) -> _Snapshot:
         docs = await documents.list_documents(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         pairs = await qa.list_qa(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
         bots = await telegram.list_bots(session=session, tenant_id=tenant_id)
-    return _Snapshot(assistant.id, assistant.name, docs, pairs, bots)
+        sites = await websites.list_sources(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    return _Snapshot(assistant.id, assistant.name, docs, pairs, bots, sites)
 
 
 class KnowledgeState(rx.State):
@@ -69,6 +80,9 @@ class KnowledgeState(rx.State):
     bots: list[dict[str, str]] = []
     bot_error: str = ""
     bot_mode: str = "polling"
+    websites: list[dict[str, str]] = []
+    website_errors: dict[str, str] = {}
+    website_recrawl: str = "0"
 
     def _assistant_id(self) -> uuid.UUID:
         return id_after(self.router.url.path, "assistants")
@@ -86,11 +100,14 @@ class KnowledgeState(rx.State):
             if b.assistant_id == snapshot.assistant_id
         ]  # fmt: skip
         self.documents = [_document_row(d) for d in snapshot.documents]
+        self.websites = [_website_row(s) for s in snapshot.sites]
         self.qa_pairs = [{"id": str(p.id), "question": p.question, "answer": p.answer} for p in snapshot.pairs]
 
     @rx.var
     def busy(self) -> bool:
-        return any(d["status"] in ("pending", "processing") for d in self.documents)
+        return any(d["status"] in ("pending", "processing") for d in self.documents) or any(
+            s["status"] in ("pending", "crawling") for s in self.websites
+        )
 
     @rx.event
     async def load(self):
@@ -171,6 +188,62 @@ class KnowledgeState(rx.State):
             async with session_scope() as session:
                 await documents.delete_document(
                     session=session, tenant_id=context.tenant_id, document_id=uuid.UUID(document_id)
+                )
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return None
+
+    @rx.event
+    def set_website_recrawl(self, value: str) -> None:
+        self.website_recrawl = value if value in ("0", "24", "168") else "0"
+
+    @rx.event
+    async def add_website(self, form: dict[str, str]):
+        """Queue a website import (the job worker crawls it); progress shows live."""
+        session_state, context = await signed_in(self)
+        self.website_errors = {}
+
+        def number(name: str, default: int) -> int:
+            try:
+                return int(form.get(name) or default)
+            except ValueError:
+                return -1
+
+        try:
+            async with session_scope() as session:
+                await websites.add_website(
+                    session=session, tenant_id=context.tenant_id, assistant_id=self._assistant_id(),
+                    url=form.get("website_url", ""), max_pages=number("max_pages", 50),
+                    max_depth=number("max_depth", 2), recrawl_hours=int(self.website_recrawl),
+                )  # fmt: skip
+        except ValidationFailed as exc:
+            self.website_errors = session_state.field_messages(exc)
+            return None
+        except DomainError as exc:
+            self.website_errors = {"url": session_state.message(exc)}
+            return None
+        await self._reload(context)
+        return [rx.set_value("website_url", ""), KnowledgeState.watch_progress]
+
+    @rx.event
+    async def recrawl_website(self, source_id: str):
+        session_state, context = await signed_in(self)
+        try:
+            async with session_scope() as session:
+                await websites.recrawl(session=session, tenant_id=context.tenant_id, source_id=uuid.UUID(source_id))
+        except DomainError as exc:
+            return rx.toast.error(session_state.message(exc))
+        await self._reload(context)
+        return KnowledgeState.watch_progress
+
+    @rx.event
+    async def delete_website(self, source_id: str):
+        session_state, context = await signed_in(self)
+        try:
+            async with session_scope() as session:
+                await websites.delete_source(
+                    session=session, tenant_id=context.tenant_id, source_id=uuid.UUID(source_id)
                 )
         except DomainError as exc:
             return rx.toast.error(session_state.message(exc))

@@ -172,8 +172,9 @@
       var src = el("div", "src", t.sources + ": ");
       m.sources.forEach(function (s) {
         var label = "[" + s.n + "] " + s.title + (s.page ? " p." + s.page : "");
-        var link = el(s.url ? "a" : "span", "", label);
-        if (s.url) { link.href = BASE + s.url; link.target = "_blank"; link.rel = "noopener"; link.download = ""; }
+        var link = el(s.href || s.url ? "a" : "span", "", label);
+        if (s.href) { link.href = s.href; link.target = "_blank"; link.rel = "noopener noreferrer"; }
+        else if (s.url) { link.href = BASE + s.url; link.target = "_blank"; link.rel = "noopener"; link.download = ""; }
         else if (s.passage) {
           var quote = el("blockquote", "quote", s.passage);
           quote.hidden = true;

@@ -120,6 +120,7 @@ def app_server(
         "OPENAI_BASE_URL": fake_llm.base_url,
         "OPENAI_API_KEY": "test",
         "TELEGRAM_API_URL": fake_telegram_for_app.base_url,
+        "CHATAI_CRAWL_ALLOW_PRIVATE_HOSTS": "true",  # website import of a local test site (issue 15)
     }
     app = RunningApp(data_dir=workdir / "var", port=_free_port(), log_path=workdir / "chatai.log", extra_env=external)
     app.start()

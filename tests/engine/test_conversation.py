@@ -85,8 +85,6 @@ async def test_offline_default_answers_from_knowledge_with_its_source(
     assert _rows(clean_db, f"SELECT meta->>'misses' FROM dialogs WHERE id = '{nothing.dialog_id}'") == [("1",)]
 
 
-@pytest.mark.xfail(strict=True, reason="no relevance floor yet: vector search always returns the nearest chunk, "
-                   "so the offline answerer quotes it for any question (issue 18 report)")  # fmt: skip
 async def test_offline_answerer_does_not_quote_unrelated_knowledge(shop: Workspace) -> None:
     await _with_knowledge(shop)
     unrelated = await conversation.handle_incoming(_say(shop, "Do you sell helicopters?"))

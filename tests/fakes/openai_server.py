@@ -2,7 +2,9 @@
 
 Embeddings are deterministic bag-of-words hashes, so similar texts get similar vectors.
 Chat completions stream (SSE) an answer that quotes the first knowledge item of the system
-prompt, word by word, `delay` seconds apart. Run standalone to be killable:
+prompt, word by word, `delay` seconds apart; when the prompt asks for a verdict line, the answer
+ends with one (answered, citing [1]; or not in the knowledge when the prompt has none).
+`replies` scripts whole answers. Run standalone to be killable:
 `python -m tests.fakes.openai_server --port 8123 --delay 0.2`.
 """
 
@@ -57,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
 
     def _chat(self, body: dict) -> None:
-        answer = grounded_answer(body["messages"])
+        answer = self.server.replies.pop(0) if self.server.replies else grounded_answer(body["messages"])
         if not body.get("stream"):
             usage = {"prompt_tokens": 42, "completion_tokens": len(answer.split()), "total_tokens": 0}
             message = {"role": "assistant", "content": answer}
@@ -97,17 +99,21 @@ class _Handler(BaseHTTPRequestHandler):
 def grounded_answer(messages: list[dict]) -> str:
     """Quote the first knowledge item of the system prompt, like a model that follows its instructions."""
     system = next((m["content"] for m in messages if m["role"] == "system"), "")
+    verdict = "VERDICT:" in system
     match = re.search(r"\[1\] (?:\([^)]*\) )?(.+)", system)
     if not match:
-        return "I do not know. Shall I connect a human operator?"
+        answer = "I do not know. Shall I connect a human operator?"
+        return answer + ('\nVERDICT: {"answered": false, "sources": []}' if verdict else "")
     first_sentence = re.split(r"(?<=[.!?])\s", match.group(1).strip())[0]
-    return f"According to our knowledge base: {first_sentence} [1]"
+    answer = f"According to our knowledge base: {first_sentence} [1]"
+    return answer + ('\nVERDICT: {"answered": true, "sources": [1]}' if verdict else "")
 
 
 class FakeOpenAIServer(ThreadingHTTPServer):
     requests: list[tuple[str, dict]]
     auth_headers: list[str]
     delay: float = 0.0
+    replies: list[str]
 
     @property
     def base_url(self) -> str:
@@ -117,7 +123,7 @@ class FakeOpenAIServer(ThreadingHTTPServer):
 @contextmanager
 def running_fake_openai(delay: float = 0.0) -> Iterator[FakeOpenAIServer]:
     server = FakeOpenAIServer(("127.0.0.1", 0), _Handler)
-    server.requests, server.auth_headers, server.delay = [], [], delay
+    server.requests, server.auth_headers, server.delay, server.replies = [], [], delay, []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -135,7 +141,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     server = FakeOpenAIServer(("127.0.0.1", args.port), _Handler)
-    server.requests, server.auth_headers, server.delay = [], [], args.delay
+    server.requests, server.auth_headers, server.delay, server.replies = [], [], args.delay, []
     print("ready", flush=True)
     server.serve_forever()
 

@@ -1,4 +1,7 @@
-"""Hybrid retrieval: language-aware full-text search fused with pgvector search (reciprocal rank fusion).
+"""Hybrid retrieval: language-aware full-text search fused with pgvector search (reciprocal rank fusion), then
+the best RERANK_N candidates reranked on their evidence (services/knowledge/relevance.py: cosine similarity, how
+much of the question's content words the passage covers, BM25, agreement of the two retrievers), which also gives
+every hit a calibrated `confidence` that the passage answers the question.
 
 Q&A pairs compete in the same fusion; a near-exact Q&A question match wins outright.
 Every query is filtered by tenant and assistant.
@@ -14,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.services.assistants import get_assistant
+from chatai_app.services.knowledge import relevance
 from chatai_app.services.knowledge.embeddings import EmbeddingProvider, provider_for
 
 Mode = Literal["hybrid", "fts", "vector"]
@@ -21,6 +25,7 @@ CANDIDATES = 50
 RRF_K = 60
 QA_EXACT_SIMILARITY = 0.8  # pg_trgm similarity of the question texts
 PRESELECT = 500
+RERANK_N = 20  # fused candidates whose evidence is looked at
 BM25_K1, BM25_B = 1.2, 0.75
 
 # An OR-query of the question's lexemes under both configurations (`websearch_to_tsquery` would AND them).
@@ -44,6 +49,9 @@ class Hit:
     heading: str = ""
     answer: str | None = None
     ranks: dict[str, int] = field(default_factory=dict)
+    evidence: dict[str, float] = field(default_factory=dict)  # cosine, coverage, bm25, ... (hybrid search)
+    confidence: float | None = None  # calibrated chance that this passage answers the question (hybrid)
+    url: str = ""  # a website page's address (its source link)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -55,7 +63,9 @@ class Hit:
             "document": self.document_name,
             "page": self.page,
             "heading": self.heading,
+            "url": self.url,
             "score": round(self.score, 6),
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }
 
 
@@ -118,8 +128,10 @@ def _vector_sql(table: str, dim: int) -> sa.TextClause:
     """)
 
 
-async def _ranked_ids(session: AsyncSession, statement: sa.TextClause, params: dict[str, object]) -> list[str]:
-    return [row[0] for row in (await session.exec(statement, params=params)).all()]
+async def _ranked(
+    session: AsyncSession, statement: sa.TextClause, params: dict[str, object]
+) -> list[tuple[str, float]]:
+    return [(row[0], float(row[1])) for row in (await session.exec(statement, params=params)).all()]
 
 
 async def _exact_qa(session: AsyncSession, scope: dict[str, object], query: str) -> str | None:
@@ -133,34 +145,43 @@ async def _exact_qa(session: AsyncSession, scope: dict[str, object], query: str)
     return row[0] if row else None
 
 
+@dataclass
+class _Rankings:
+    lists: dict[str, list[tuple[str, float]]]  # 'chunk:fts' -> [(id, BM25 score)], 'qa:vector' -> [(id, cosine)]
+    vector: list[float] | None = None
+
+
 async def _rankings(
     session: AsyncSession, scope: dict[str, object], query: str, mode: Mode, provider: EmbeddingProvider
-) -> dict[str, list[str]]:
-    """Ranked id lists per (source, method): 'chunk:fts', 'qa:vector', ..."""
-    rankings: dict[str, list[str]] = {}
+) -> _Rankings:
+    """Ranked (id, score) lists per (source, method): 'chunk:fts', 'qa:vector', ..."""
+    found = _Rankings({})
     if mode in ("hybrid", "fts"):
         for kind, table in (("chunk", "knowledge_chunks"), ("qa", "qa_knowledge")):
-            rankings[f"{kind}:fts"] = await _ranked_ids(
+            found.lists[f"{kind}:fts"] = await _ranked(
                 session, _fts_sql(table), {**scope, "q": query, "limit": CANDIDATES}
             )
     if mode in ("hybrid", "vector"):
-        vector = await provider.embed_query(query)
+        vector = found.vector = await provider.embed_query(query)
         await session.exec(sa.text("SET LOCAL hnsw.ef_search = 100"))
         await session.exec(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
         params = {**scope, "vector": str(vector), "model": provider.name, "limit": CANDIDATES}
         for kind, table in (("chunk", "knowledge_chunks"), ("qa", "qa_knowledge")):
-            rankings[f"{kind}:vector"] = await _ranked_ids(session, _vector_sql(table, len(vector)), params)
-    return rankings
+            found.lists[f"{kind}:vector"] = await _ranked(session, _vector_sql(table, len(vector)), params)
+    return found
 
 
-def fuse(rankings: dict[str, list[str]]) -> list[tuple[str, str, float, dict[str, int]]]:
+Fused = tuple[str, str, float, dict[str, int]]
+
+
+def fuse(rankings: dict[str, list[tuple[str, float]]] | dict[str, list[str]]) -> list[Fused]:
     """Reciprocal rank fusion across methods; returns (kind, id, score, ranks) best first."""
     scores: dict[tuple[str, str], float] = {}
     ranks: dict[tuple[str, str], dict[str, int]] = {}
     for name, ids in rankings.items():
         kind, method = name.split(":")
-        for rank, item_id in enumerate(ids, start=1):
-            key = (kind, item_id)
+        for rank, item in enumerate(ids, start=1):
+            key = (kind, item[0] if isinstance(item, tuple) else item)
             scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
             ranks.setdefault(key, {})[method] = rank
     ordered = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
@@ -182,42 +203,103 @@ async def search(
         return []
     scope = {"tenant": tenant_id, "assistant": assistant_id}
     provider = provider_for(assistant.embedding_model)
-    fused = fuse(await _rankings(session, scope, query, mode, provider))
-    if mode == "hybrid" and (exact := await _exact_qa(session, scope, query)):
+    found = await _rankings(session, scope, query, mode, provider)
+    fused = fuse(found.lists)
+    exact = await _exact_qa(session, scope, query) if mode == "hybrid" else None
+    if exact:
         fused = [("qa", exact, 1.0, {"exact": 1})] + [f for f in fused if f[:2] != ("qa", exact)]
-    return await _hydrate(session, fused[:k])
+    if mode != "hybrid":
+        return await _hydrate(session, fused[:k])
+    lexemes: dict[tuple[str, str], list[str]] = {}
+    hits = await _hydrate(session, fused[:RERANK_N], vector=found.vector, lexemes=lexemes)
+    await _weigh(session, scope, query, hits, found, lexemes)
+    first = 1 if exact and hits and hits[0].ranks.get("exact") else 0
+    if first:  # a near-exact Q&A question wins outright
+        hits[0].score, hits[0].confidence = 1.0, 1.0
+    hits[first:] = sorted(hits[first:], key=lambda h: h.score, reverse=True)
+    return hits[:k]
 
 
-async def _hydrate(session: AsyncSession, fused: list[tuple[str, str, float, dict[str, int]]]) -> list[Hit]:
+async def _weigh(
+    session: AsyncSession,
+    scope: dict[str, object],
+    query: str,
+    hits: list[Hit],
+    found: _Rankings,
+    lexemes: dict[tuple[str, str], list[str]],
+) -> None:
+    """Score each candidate on its evidence (relevance.py) and give it its calibrated confidence."""
+    terms = await relevance.query_terms(session, scope, query)
+    bm25 = {(name.split(":")[0], item): score for name, ids in found.lists.items() if name.endswith(":fts")
+            for item, score in ids}  # fmt: skip
+    asked_in = relevance.language_of(query)
+    for hit in hits:
+        hit.evidence = relevance.evidence(
+            terms, lexemes.get((hit.kind, hit.id), ()), cosine=hit.evidence.get("cosine", 0.0),
+            bm25=bm25.get((hit.kind, hit.id), 0.0), ranks=hit.ranks, rrf=hit.score,
+            cross=relevance.language_of(hit.text) != asked_in,
+        )  # fmt: skip
+        hit.score = relevance.rank_score(hit.evidence)
+        hit.confidence = relevance.confidence(hit.evidence)
+
+
+_CHUNKS_SQL = """
+    SELECT c.id, c.content, c.heading, c.page, c.document_id::text, d.filename, d.source_url,
+           tsvector_to_array(c.tsv) AS lexemes, {cosine} AS cosine
+      FROM knowledge_chunks c JOIN documents d ON d.id = c.document_id
+     WHERE c.id = ANY(:ids)
+"""
+_QA_SQL = """
+    SELECT id, question, answer, tsvector_to_array(tsv) AS lexemes, {cosine} AS cosine
+      FROM qa_knowledge WHERE id = ANY(:ids)
+"""
+
+
+def _cosine_sql(vector: list[float] | None) -> str:
+    if vector is None:
+        return "NULL::float"
+    dim = len(vector)
+    return f"CASE WHEN embedding_dim = {dim} THEN 1 - (embedding::vector({dim}) <=> CAST(:vector AS vector({dim}))) END"
+
+
+async def _hydrate(
+    session: AsyncSession,
+    fused: list[Fused],
+    *,
+    vector: list[float] | None = None,
+    lexemes: dict[tuple[str, str], list[str]] | None = None,
+) -> list[Hit]:
+    """Hits for fused ids, in order; with the query vector also each one's cosine and (into `lexemes`) its lexemes."""
     chunk_ids = [int(item_id) for kind, item_id, _, _ in fused if kind == "chunk"]
     qa_ids = [uuid.UUID(item_id) for kind, item_id, _, _ in fused if kind == "qa"]
+    params: dict[str, object] = {} if vector is None else {"vector": str(vector)}
+    cosine = _cosine_sql(vector)
     chunks = {
         str(row.id): row
         for row in (
             await session.exec(
-                sa.text("""
-                    SELECT c.id, c.content, c.heading, c.page, c.document_id::text, d.filename
-                      FROM knowledge_chunks c JOIN documents d ON d.id = c.document_id
-                     WHERE c.id = ANY(:ids)
-                """),
-                params={"ids": chunk_ids},
+                sa.text(_CHUNKS_SQL.format(cosine=cosine.replace("embedding", "c.embedding"))),
+                params={"ids": chunk_ids, **params},
             )
         ).all()
-    }
+    } if chunk_ids else {}  # fmt: skip
     qas = {
         str(row.id): row
-        for row in (
-            await session.exec(
-                sa.text("SELECT id, question, answer FROM qa_knowledge WHERE id = ANY(:ids)"), params={"ids": qa_ids}
-            )
-        ).all()
-    }
+        for row in (await session.exec(sa.text(_QA_SQL.format(cosine=cosine)), params={"ids": qa_ids, **params})).all()
+    } if qa_ids else {}  # fmt: skip
     hits = []
     for kind, item_id, score, ranks in fused:
         if kind == "chunk" and (c := chunks.get(item_id)):
-            hits.append(
-                Hit("chunk", item_id, c.content, score, c.document_id, c.filename, c.page, c.heading, None, ranks)
-            )
+            hit = Hit("chunk", item_id, c.content, score, c.document_id, c.filename, c.page, c.heading, None, ranks)
+            hit.url = c.source_url or ""
         elif kind == "qa" and (q := qas.get(item_id)):
-            hits.append(Hit("qa", item_id, q.question, score, answer=q.answer, ranks=ranks))
+            hit = Hit("qa", item_id, q.question, score, answer=q.answer, ranks=ranks)
+        else:
+            continue
+        row = c if kind == "chunk" else q
+        if vector is not None:
+            hit.evidence = {"cosine": float(row.cosine or 0.0)}
+        if lexemes is not None:
+            lexemes[(kind, item_id)] = row.lexemes or []
+        hits.append(hit)
     return hits

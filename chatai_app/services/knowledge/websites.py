@@ -351,7 +351,7 @@ async def add_website(
         )
     )
     if existing.first() is not None:
-        raise Conflict(f"{start} is already imported; re-crawl it instead")
+        raise Conflict("This website is already imported; re-crawl it instead")
     await plans.ensure_within(session=session, tenant_id=tenant_id, resource="documents")
     source = KnowledgeSource(
         tenant_id=tenant_id, assistant_id=assistant_id, start_url=start, sitemap_url=sitemap, max_pages=max_pages,
@@ -407,7 +407,7 @@ async def get_source(*, session: AsyncSession, tenant_id: uuid.UUID, source_id: 
 async def recrawl(*, session: AsyncSession, tenant_id: uuid.UUID, source_id: uuid.UUID) -> SourceOut:
     source = await _owned(session, tenant_id, source_id)
     if source.status in ("pending", "crawling"):
-        raise Conflict(f"{source.start_url} is already being crawled")
+        raise Conflict("This website is being crawled already")
     source.status, source.progress, source.error, source.updated_at = "pending", 0.0, "", utcnow()
     session.add(source)
     await enqueue_crawl(session=session, source_id=source.id)
