@@ -193,3 +193,27 @@ def test_cli_add_url_shows_progress_and_lists_the_pages(clean_db: str, site: Fak
     assert len(added.stdout.splitlines()) == 3 and f"ready  {site.base_url}/" in added.stdout
     again = _chatai(clean_db, "kb", "add-url", "--assistant", assistant_id, "--max-pages", "3", site.base_url + "/")
     assert again.returncode == 0 and "(+0 ~0 -0)" in again.stderr  # the same site again is a re-crawl
+
+
+async def test_scheduled_recrawl_is_queued_when_due(shop: Workspace, site: FakeWebsite) -> None:
+    import sqlalchemy as sa
+
+    from chatai_app.models import KnowledgeSource
+
+    async with session_scope() as session:
+        source = await websites.add_website(session=session, tenant_id=shop.tenant_id, assistant_id=shop.assistant_id,
+                                            url=site.base_url, max_pages=2, recrawl_hours=24)  # fmt: skip
+    await drain_queue()
+    async with session_scope() as session:
+        state = await websites.get_source(session=session, tenant_id=shop.tenant_id, source_id=source.id)
+        assert state.next_crawl_at is not None and await websites.enqueue_due(session=session) == 0  # not yet
+        await session.exec(
+            sa.update(KnowledgeSource).values(next_crawl_at=sa.func.now() - sa.text("interval '1 minute'"))
+        )
+    async with session_scope() as session:
+        assert await websites.enqueue_due(session=session) == 1
+    before = len(site.requests)
+    await drain_queue()
+    async with session_scope() as session:
+        state = await websites.get_source(session=session, tenant_id=shop.tenant_id, source_id=source.id)
+    assert state.status == "ready" and state.next_crawl_at is not None and len(site.requests) > before
