@@ -217,3 +217,28 @@ async def test_scheduled_recrawl_is_queued_when_due(shop: Workspace, site: FakeW
     async with session_scope() as session:
         state = await websites.get_source(session=session, tenant_id=shop.tenant_id, source_id=source.id)
     assert state.status == "ready" and state.next_crawl_at is not None and len(site.requests) > before
+
+
+async def test_website_api_adds_lists_and_refuses_local_addresses(clean_db: str) -> None:
+    from tests.test_api import SIGNUP, _client
+
+    get_settings.cache_clear()
+    async with _client() as api:
+        tokens = (await api.post("/api/v1/auth/signup", json=SIGNUP)).json()
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assistant = (await api.post("/api/v1/assistants", json={"name": "Bot"}, headers=auth)).json()
+        base = f"/api/v1/assistants/{assistant['id']}/websites"
+        local = await api.post(base, json={"url": "http://127.0.0.1:8000/"}, headers=auth)
+        assert local.status_code == 422 and "private" in local.json()["fields"]["url"]
+        too_many = await api.post(base, json={"url": "https://shop.example/", "max_pages": 100000}, headers=auth)
+        assert too_many.status_code == 422
+        added = await api.post(base, json={"url": "https://Shop.example/#top", "recrawl_hours": 24}, headers=auth)
+        assert added.status_code == 202 and added.json()["start_url"] == "https://shop.example/"
+        again = await api.post(base, json={"url": "https://shop.example/"}, headers=auth)
+        assert again.status_code == 409
+        listed = (await api.get(base, headers=auth)).json()
+        assert [(s["start_url"], s["status"], s["recrawl_hours"]) for s in listed] == [
+            ("https://shop.example/", "pending", 24)
+        ]
+        gone = await api.delete(f"{base}/{listed[0]['id']}", headers=auth)
+        assert gone.status_code == 204 and (await api.get(base, headers=auth)).json() == []
