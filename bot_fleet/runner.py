@@ -120,7 +120,7 @@ class BotRunner:
 
     async def _poll(self) -> None:
         backoff = 1.0
-        checked = False  # getMe, then a first poll that returns at once: "running" within a second, not 20 s
+        checked = False  # getMe, then a first poll that returns at once: "running" within a second, not 50 s
         while not self.stopping:
             room = await self.shared.intake.room()  # back-pressure: no fetching while the handlers are behind
             try:
