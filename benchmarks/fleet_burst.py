@@ -282,7 +282,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                           "fakes": _cpu_each(fakes)}  # fmt: skip
             began_wall, began = time.time(), time.monotonic()
             # All at once (--rate 0), or paced: a slice every 0.1 s, so latency shows the service, not the queue.
-            step = len(items) if args.rate <= 0 else max(1, round(args.rate / 10))
+            step = max(1, len(items)) if args.rate <= 0 else max(1, round(args.rate / 10))
             for n in range(0, len(items), step):
                 chunk = items[n : n + step]
                 pushed = (await control.post("/_control/push_many", data={"items": json.dumps(chunk)})).json()
