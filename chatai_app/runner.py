@@ -354,8 +354,8 @@ ROLES = ("web", "worker", "fleet")  # `chatai run --role ...`; the child of the 
 
 
 def _children(env: dict[str, str], port: int, roles: tuple[str, ...] = ROLES) -> list[Child]:
-    # `reflex run --env prod --single-port`, without rebuilding a frontend whose sources did not change
-    web_args = [sys.executable, "-m", "chatai_app.web_launcher", "--port", str(port)]
+    reflex = str(Path(sys.executable).parent / "reflex")
+    web_args = [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--backend-port", str(port)]
     every = {
         "web": Child("web", web_args, env),
         "worker": Child("worker", [sys.executable, "-m", "chatai_app.worker"], env),
