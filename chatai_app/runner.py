@@ -355,7 +355,8 @@ ROLES = ("web", "worker", "fleet")  # `chatai run --role ...`; the child of the 
 
 def _children(env: dict[str, str], port: int, roles: tuple[str, ...] = ROLES) -> list[Child]:
     reflex = str(Path(sys.executable).parent / "reflex")
-    web_args = [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--backend-port", str(port)]
+    port_args = ["--frontend-port", str(port), "--backend-port", str(port)]
+    web_args = [reflex, "run", "--env", "prod", "--single-port", *port_args]
     every = {
         "web": Child("web", web_args, env),
         "worker": Child("worker", [sys.executable, "-m", "chatai_app.worker"], env),
