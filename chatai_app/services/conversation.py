@@ -421,9 +421,6 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
     ):
         await _handoff(result, stored, "repeated_question", language)
         return
-    if kind := smalltalk.classify(text):  # greetings, thanks, 'who are you', goodbyes: no knowledge, no charge
-        await _small_talk(assistant, stored, result, language, kind)
-        return
     turn_key = f"turn:{stored.message_id}"
     try:
         async with session_scope() as session:
@@ -432,6 +429,10 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
             )
     except (billing.InsufficientFunds, plans.PlanLimitReached) as exc:
         await _no_funds(assistant, stored, result, language, exc)
+        return
+    if kind := smalltalk.classify(text):  # greetings, thanks, 'who are you', goodbyes: no knowledge, no charge
+        await _release(assistant.tenant_id, price, turn_key)  # (a workspace out of funds still stops above)
+        await _small_talk(assistant, stored, result, language, kind)
         return
     try:
         completion, hits = await _generate(assistant, stored, text, sink, result)

@@ -189,7 +189,7 @@ async def test_pricing_settings_token_pricing_notices_and_spend_chart(
 
     assistant = (await api.post("/api/v1/assistants", json={"name": "Bot"}, headers=auth)).json()
     tenant, bot = uuid_of(await _tenant_id()), uuid_of(assistant["id"])
-    turn = await handle_incoming(Incoming(tenant, bot, "widget", "w:1", "Hello?"))
+    turn = await handle_incoming(Incoming(tenant, bot, "widget", "w:1", "Do you deliver?"))  # not small talk
     tokens = turn.prompt_tokens + turn.completion_tokens
     assert tokens > 0 and turn.cost_minor == 3000 + -(-10 * tokens // 1)  # message price + 10 per token
     left = 10000 - turn.cost_minor
