@@ -34,9 +34,11 @@ DEFAULT_STRICTNESS = "balanced"
 # precision/recall at each threshold per language).
 RANK_WEIGHTS = {"cosine": 10.0, "coverage": 2.0}
 CONFIDENCE_WEIGHTS = {"bias": -47.64, "cosine": 53.917, "coverage": 8.563, "cross": -1.148, "cross_cosine": 8.634}
+# balanced: at most ~5% confident answers to unanswerable questions on the calibration data (4.3% en, 6.5% ru),
+# strict: ~0.6%, lenient: ~10%; the answer-quality eval through the chat API measures each (benchmarks/results).
 THRESHOLDS = {
-    "en": {"strict": 0.6, "balanced": 0.3, "lenient": 0.15},
-    "ru": {"strict": 0.5, "balanced": 0.3, "lenient": 0.15},
+    "en": {"strict": 0.6, "balanced": 0.15, "lenient": 0.08},
+    "ru": {"strict": 0.5, "balanced": 0.15, "lenient": 0.08},
     "cross": {"strict": 0.7, "balanced": 0.5, "lenient": 0.3},  # question and passage in different languages
 }
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
