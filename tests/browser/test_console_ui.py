@@ -86,6 +86,7 @@ ALLOWED_LATIN = {
     "offline",
     "extractive",
     "English",  # the language picker names each language in itself: English / Русский
+    "robots",  # robots.txt, a file name the website import names in both languages
 }
 
 
