@@ -113,6 +113,8 @@ async def test_killed_for_good_falls_back_and_keeps_the_message(
         assistant_id=shop.assistant_id,
         changes={"handoff_settings": {"on_llm_failure": "handoff"}},
     )
-    handed = await conversation.handle_incoming(Incoming(shop.tenant_id, shop.assistant_id, "api", "c2", "Hello?"))
+    handed = await conversation.handle_incoming(
+        Incoming(shop.tenant_id, shop.assistant_id, "api", "c2", "Delivery to Kazan?")
+    )
     assert handed.outcome == "handoff"
     assert _rows(clean_db, "SELECT reason FROM handoff_audit") == [("llm_outage",)]
