@@ -79,7 +79,7 @@ def test_widget_says_not_found_and_offers_a_human_after_two_misses(
     static_site: tuple[str, Path],  # noqa: F811
 ) -> None:
     site, site_dir = static_site
-    assistant_id = _operator_with_assistant(page, site, site_dir)
+    assistant_id = _operator_with_assistant(page, site, site_dir, email="answers-widget@example.com")
     (site_dir / "index.html").write_text(
         "<!doctype html><html><head><title>Shop</title></head><body><h1>Our shop</h1>"
         f'<script src="{app_server.url}/widget.js" data-assistant="{assistant_id}" async></script></body></html>',
