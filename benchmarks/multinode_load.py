@@ -20,7 +20,6 @@ import os
 import signal
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.http_answer_latency import _ensure_database, _percentile, _workspace
+from benchmarks.widget_connections import _start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RAISED_LIMITS = {
@@ -38,21 +38,7 @@ RAISED_LIMITS = {
 
 
 def _node(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "chatai_app.api.app:build_server",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "error",
-         "--backlog", "2048"],
-        env={**os.environ, **RAISED_LIMITS},
-        start_new_session=True,  # granian's worker is a child: a node is killed as a process group
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.2)
+    return _start_server(port, env={**os.environ, **RAISED_LIMITS}, log_level="error", own_session=True)
 
 
 async def _visitor(client: httpx.AsyncClient, nodes: list[str], api: str, questions: list[str], n: int,

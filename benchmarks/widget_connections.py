@@ -39,11 +39,17 @@ def _tree_rss_mib(pid: int) -> float:
     return total / 2**20
 
 
-def _start_server(port: int) -> subprocess.Popen[bytes]:
+def _start_server(
+    port: int, *, env: dict[str, str] | None = None, log_level: str = "warning", own_session: bool = False
+) -> subprocess.Popen[bytes]:
+    """The API under granian on `port`, once `/healthz` answers; `own_session` makes the node (granian and its
+    worker) one process group, so a benchmark can kill it whole."""
     process = subprocess.Popen(
         [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "chatai_app.api.app:build_server",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws", "--log-level", log_level,
          "--backlog", "2048"],
+        env=env,
+        start_new_session=own_session,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while True:
