@@ -186,7 +186,6 @@ UI: dict[str, dict[str, str]] = {
     "on_timeout": {"en": "If nobody takes it", "ru": "Если никто не взял"},
     "priority": {"en": "Queue priority", "ru": "Приоритет в очереди"},
     "open_chat_page": {"en": "Open the chat page", "ru": "Открыть страницу чата"},
-
     # App shell
     "nav_conversations": {"en": "Conversations", "ru": "Общение"},
     "nav_build": {"en": "Build", "ru": "Настройка"},
@@ -458,18 +457,26 @@ def both(message: str) -> dict[str, str]:
     return {"en": message, "ru": translate_message(message, "ru")}
 
 
-# Issue 14 (team, account security, admin console, knowledge gaps): its strings live beside this file.
-from chatai_app.i18n_security import SECURITY_MESSAGES_RU, SECURITY_UI  # noqa: E402
+# Feature catalogues live beside this file (pure data, each exporting <NAME>_UI and <NAME>_MESSAGES_RU); the core
+# catalogue above wins on a clash.
+from chatai_app import (  # noqa: E402
+    i18n_analytics,
+    i18n_answers,
+    i18n_feedback,
+    i18n_monitoring,
+    i18n_provider_keys,
+    i18n_security,
+)
 
-for _key, _strings in SECURITY_UI.items():
-    UI.setdefault(_key, _strings)
-for _message, _russian in SECURITY_MESSAGES_RU.items():
-    MESSAGES_RU.setdefault(_message, _russian)
-
-# Issue 15 (answer strictness, website import): its strings live beside this file too.
-from chatai_app.i18n_answers import ANSWERS_MESSAGES_RU, ANSWERS_UI  # noqa: E402
-
-for _key, _strings in ANSWERS_UI.items():
-    UI.setdefault(_key, _strings)
-for _message, _russian in ANSWERS_MESSAGES_RU.items():
-    MESSAGES_RU.setdefault(_message, _russian)
+for _catalogue, _name in (
+    (i18n_security, "SECURITY"),
+    (i18n_answers, "ANSWERS"),
+    (i18n_provider_keys, "PROVIDER_KEYS"),
+    (i18n_monitoring, "MONITORING"),
+    (i18n_analytics, "ANALYTICS"),
+    (i18n_feedback, "FEEDBACK"),
+):
+    for _key, _strings in getattr(_catalogue, f"{_name}_UI").items():
+        UI.setdefault(_key, _strings)
+    for _message, _russian in getattr(_catalogue, f"{_name}_MESSAGES_RU").items():
+        MESSAGES_RU.setdefault(_message, _russian)

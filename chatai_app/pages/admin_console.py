@@ -20,6 +20,10 @@ def _tabs(active: str) -> rx.Component:
         ("adm.database", "/admin/db"),
         ("adm.logs", "/admin/logs"),
         ("adm.outbox", "/admin/outbox"),
+        ("adm.keys", "/admin/keys"),
+        ("adm.monitoring", "/admin/monitoring"),
+        ("adm.settings", "/admin/settings"),
+        ("adm.funnel", "/admin/funnel"),
         ("admin_billing", "/admin/billing"),
     ]
     return rx.hstack(
