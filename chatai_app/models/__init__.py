@@ -15,6 +15,7 @@ from chatai_app.models.knowledge import (
     KnowledgeSource,
     QAPair,
 )
+from chatai_app.models.key_pool import ProviderKeyUsage
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
 from chatai_app.models.security import AccountToken, EmailMessage, Invitation, LogRecord, RecoveryCode
 
@@ -51,6 +52,7 @@ __all__ = [
     "PromoCode",
     "PromoRedemption",
     "ProviderKey",
+    "ProviderKeyUsage",
     "QAPair",
     "RateLimitBucket",
     "RecoveryCode",

@@ -43,6 +43,17 @@ class ProviderKey(SQLModel, table=True):
     monthly_token_limit: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
     enabled: bool = True
     created_at: datetime = created_at()
+    # issue 14, the key pool (migration 0010; usage per day in models/key_pool.py)
+    priority: int = Field(default=100, sa_column=sa.Column(sa.Integer, nullable=False, server_default="100"))
+    daily_request_limit: int | None = None
+    daily_token_limit: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    cooldown_until: datetime | None = timestamp()
+    parked_at: datetime | None = timestamp()
+    parked_reason: str = Field(default="", max_length=300)
+    auth_failures: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    last_error: str = Field(default="", max_length=500)
+    last_error_at: datetime | None = timestamp()
+    last_used_at: datetime | None = timestamp()
 
 
 class AuditLog(SQLModel, table=True):
