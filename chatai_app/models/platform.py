@@ -78,7 +78,10 @@ class StartPageEvent(SQLModel, table=True):
     """Events from the public start page and widget loads (visits, sign-up clicks)."""
 
     __tablename__ = "start_page_events"
-    __table_args__ = (sa.Index("ix_start_page_events_created", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_start_page_events_created", "created_at"),
+        sa.Index("ix_start_page_events_event_created", "event", "created_at"),  # the funnel (0012)
+    )
 
     id: int | None = bigint_pk()
     tenant_id: uuid.UUID | None = fk("tenants.id", nullable=True)
