@@ -6,6 +6,8 @@ from chatai_app.models.accounts import AuthSession, Membership, PlatformRole, Ra
 from chatai_app.models.assistants import Assistant, BotInstance, OutboxMessage, TelegramUpdate
 from chatai_app.models.billing import BalanceTransaction, Payment, PaymentEvent, Plan, PromoCode, PromoRedemption
 from chatai_app.models.dialogs import CannedReply, Dialog, DialogMessage, DialogStatus, HandoffAudit, OperatorPresence
+from chatai_app.models.feedback import AnswerFeedback
+from chatai_app.models.key_pool import ProviderKeyUsage
 from chatai_app.models.knowledge import (
     DEFAULT_EMBEDDING_DIM,
     Document,
@@ -15,8 +17,8 @@ from chatai_app.models.knowledge import (
     KnowledgeSource,
     QAPair,
 )
-from chatai_app.models.key_pool import ProviderKeyUsage
 from chatai_app.models.platform import AuditLog, ProviderKey, StartPageEvent, SystemSetting
+from chatai_app.models.search_stats import SearchScopeStat, SearchTermStat
 from chatai_app.models.security import AccountToken, EmailMessage, Invitation, LogRecord, RecoveryCode
 
 metadata = SQLModel.metadata
@@ -24,6 +26,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "DEFAULT_EMBEDDING_DIM",
     "AccountToken",
+    "AnswerFeedback",
     "Assistant",
     "AuditLog",
     "AuthSession",
@@ -56,6 +59,8 @@ __all__ = [
     "QAPair",
     "RateLimitBucket",
     "RecoveryCode",
+    "SearchScopeStat",
+    "SearchTermStat",
     "StartPageEvent",
     "SystemSetting",
     "TelegramUpdate",
