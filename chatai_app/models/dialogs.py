@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from chatai_app.models._base import bigint_pk, created_at, fk, jsonb, jsonb_list, tenant_fk, text, timestamp, uuid_pk
@@ -53,6 +54,7 @@ class DialogMessage(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_dialog_messages_dialog", "dialog_id", "id"),
         sa.Index("ix_dialog_messages_tenant_created", "tenant_id", "created_at"),
+        sa.Index("ix_dialog_messages_created_brin", "created_at", postgresql_using="brin"),  # monitoring (0014)
         sa.Index(
             "uq_dialog_messages_channel_id",
             "dialog_id",
@@ -75,6 +77,8 @@ class DialogMessage(SQLModel, table=True):
     completion_tokens: int = 0
     cost_minor: int = 0
     created_at: datetime = created_at()
+    # a reply's stage times (services/tracing.py), written with the reply itself; NULL before migration 0014
+    trace: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB, nullable=True))
 
 
 class HandoffAudit(SQLModel, table=True):

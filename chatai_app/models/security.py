@@ -92,6 +92,7 @@ class LogRecord(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_log_records_tenant", "tenant_id", "id"),
         sa.Index("ix_log_records_level", "level_no", "id"),
+        sa.Index("ix_log_records_dialog", "dialog_id", "id", postgresql_where=sa.text("dialog_id IS NOT NULL")),
     )
 
     id: int | None = bigint_pk()
@@ -103,3 +104,4 @@ class LogRecord(SQLModel, table=True):
     message: str = text()
     tenant_id: uuid.UUID | None = None
     request_id: str = Field(default="", max_length=32)
+    dialog_id: uuid.UUID | None = None  # migration 0014
