@@ -15,11 +15,11 @@ from chatai_app.db import session_scope
 from chatai_app.services import telegram
 from chatai_app.services.bots import count_enabled_bots as _count
 from chatai_app.services.events import get_event_hub
-from chatai_app.services.leases import LeaseManager, build_lease_manager
+from chatai_app.services.leases import HEARTBEAT_EVERY_S, LeaseManager, build_lease_manager
 
 log = logging.getLogger("bot_fleet")
 FLEET_EVENTS = ("assistant.updated", "bot.changed")
-RESYNC_EVERY_S = 3  # also how fast bots of a dead fleet process are picked up
+RESYNC_EVERY_S = 3  # also how fast bots of a dead fleet process (or beyond a fleet's fair share) move
 OUTBOX_SWEEP_S = 15  # one query for the whole fleet: catches a wake-up that was missed (a lost event)
 
 
@@ -44,6 +44,7 @@ class Fleet:
         self._lock = asyncio.Lock()
         self._fingerprint = ""  # of the enabled bots last read (telegram.enabled_bots_fingerprint)
         self._wanted: dict[uuid.UUID, telegram.ActiveBot] = {}
+        self.fleets = 1  # live fleet processes, this one included (their heartbeats)
 
     def _outdated(self, bot_id: uuid.UUID, wanted: dict[uuid.UUID, telegram.ActiveBot], held: set[str]) -> bool:
         if bot_id not in wanted or str(bot_id) not in held:
@@ -51,16 +52,21 @@ class Fleet:
         return self.runners[bot_id].active.identity() != wanted[bot_id].identity()
 
     async def sync(self, restart: uuid.UUID | None = None) -> None:
-        """Start new or re-enabled bots we can lease, stop removed, disabled, changed or lost ones; `restart`:
-        a bot switched on again (its mode was just re-applied) starts afresh instead of waiting out a backoff."""
+        """Start new or re-enabled bots we can lease, up to our fair share (ceil(bots / live fleets)); stop removed,
+        disabled, changed or lost ones and those beyond the share (another fleet joined); `restart`: a bot switched
+        on again (its mode was just re-applied) starts afresh instead of waiting out a backoff."""
         async with self._lock:
             wanted = await self._enabled_bots()
             held = await self.leases.renew()
-            for bot_id in [b for b in self.runners if b == restart or self._outdated(b, wanted, held)]:
-                await self.runners.pop(bot_id).stop()
-                await self.leases.release(str(bot_id))
+            self.fleets = await self.leases.heartbeat()
+            share = -(-len(wanted) // self.fleets)
+            gone = [b for b in self.runners if b == restart or self._outdated(b, wanted, held)]
+            keep = sorted((b for b in self.runners if b not in gone), key=str)
+            await self._let_go(gone + keep[share:])  # the surplus goes to a fleet below its share
             fresh = False
             for bot_id in list(wanted):
+                if len(self.runners) >= share:
+                    break
                 if bot_id not in self.runners and await self.leases.acquire(str(bot_id)):
                     if not fresh:  # its stored offset may have moved since the bots were read (another fleet)
                         wanted, fresh = await self._enabled_bots(reread=True), True
@@ -71,6 +77,18 @@ class Fleet:
                     self.runners[bot_id] = runner
                     runner.start()
                     log.info("bot @%s started (%s)", active.username, active.mode)
+
+    async def _let_go(self, bot_ids: list[uuid.UUID]) -> None:
+        """Stop these bots (the updates and the message in hand finish), store their offsets, then give their
+        leases back: the next holder resumes where they stopped."""
+        if not bot_ids:
+            return
+        runners = [self.runners.pop(bot_id) for bot_id in bot_ids]
+        await asyncio.gather(*(runner.stop() for runner in runners), return_exceptions=True)
+        await self.shared.offsets.flush()
+        for runner in runners:
+            await self.leases.release(str(runner.active.id))
+            log.info("bot @%s stopped", runner.active.username)
 
     async def _enabled_bots(self, *, reread: bool = False) -> dict[uuid.UUID, telegram.ActiveBot]:
         """The enabled bots; read (and their tokens decrypted) only when they changed: idle, a round costs one
@@ -110,6 +128,7 @@ class Fleet:
         self.work.start()
         self.outbox.start()
         self.shared.offsets.start()
+        beat = asyncio.create_task(supervise("fleet heartbeat", self._heartbeat), name="fleet-heartbeat")
         await self.resync()
         follower = asyncio.create_task(supervise("event follower", self._follow), name="fleet-events")
         swept = time.monotonic()
@@ -120,9 +139,10 @@ class Fleet:
             if time.monotonic() - swept >= OUTBOX_SWEEP_S:
                 swept = time.monotonic()
                 await self.sweep()
-        follower.cancel()
-        with suppress(asyncio.CancelledError):
-            await follower
+        for task in (follower, beat):
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         await asyncio.gather(*(runner.stop() for runner in self.runners.values()), return_exceptions=True)
         self.runners.clear()
         await self.work.stop()
@@ -131,6 +151,12 @@ class Fleet:
         with suppress(Exception):
             await self.leases.close()
         await self.session.close()
+
+    async def _heartbeat(self) -> None:
+        """This fleet's presence, renewed on its own clock: a long resync cannot make it look dead."""
+        while True:
+            self.fleets = await self.leases.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY_S)
 
     async def _follow(self) -> None:
         """bot.changed -> sync now (a bot added in the UI answers within seconds); telegram.outbox -> send now."""

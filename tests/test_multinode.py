@@ -3,8 +3,9 @@
 
 - a visitor's event stream on node A receives an operator's reply sent through node B (Redis pub/sub);
 - `kill -9` of node A loses no message it already answered, and the visitor carries on through node B;
-- two fleets share the bots through Redis leases; `kill -9` of one moves its bots within 10 s and every
-  message is answered exactly once;
+- two fleets split the bots (fair share, Redis leases and fleet heartbeats); `kill -9` of one moves its bots
+  to the other within 10 s and every message is answered exactly once; the leases on both backends (Redis,
+  PostgreSQL advisory locks) count the live fleets and free a dead fleet's bots;
 - a worker killed while ingesting: the other worker finishes the document.
 """
 
@@ -28,6 +29,7 @@ import pytest
 from chatai_app.db import dispose_engines, session_scope
 from chatai_app.services import accounts, inbox, plans, telegram
 from chatai_app.services.knowledge import documents
+from chatai_app.services.leases import PostgresLeases, RedisLeases
 from chatai_app.settings import get_settings
 from tests.browser.conftest import _free_port
 from tests.engine.test_conversation import _with_knowledge
@@ -92,7 +94,8 @@ async def _events(client: httpx.AsyncClient, url: str, seen: list[tuple[str, dic
 
 
 async def test_web_nodes_share_live_events_and_a_killed_node_loses_nothing(
-    shop: Workspace, two_api_nodes: list[str]  # noqa: F811
+    shop: Workspace,
+    two_api_nodes: list[str],  # noqa: F811
 ) -> None:
     node_a, node_b = two_api_nodes
     await _with_knowledge(shop)
@@ -151,12 +154,37 @@ def _fleet(log: Path) -> subprocess.Popen[bytes]:
     return _spawn([sys.executable, "-m", "bot_fleet"], log)
 
 
-def _started(log: Path) -> set[str]:
-    text = log.read_text(errors="replace")
-    return {line.split("bot @")[1].split()[0] for line in text.splitlines() if "bot @" in line and " started" in line}
+def _running(log: Path) -> set[str]:
+    """The bots this fleet runs now, from its log: started and not stopped since (a fleet gives back its surplus)."""
+    running: set[str] = set()
+    for line in log.read_text(errors="replace").splitlines():
+        if "bot @" in line and (line.endswith(" stopped") or " started (" in line):
+            name = line.split("bot @")[1].split()[0]
+            (running.discard if line.endswith(" stopped") else running.add)(name)
+    return running
 
 
-async def test_two_fleets_share_bots_and_take_over_after_a_kill(
+async def test_leases_count_live_fleets_and_a_dead_fleets_bots_can_be_taken(on_redis: str, clean_db: str) -> None:
+    """Both backends: each fleet sees the others, a lease has one holder, a holder that dies (its connection
+    closed; its Redis presence expired) leaves its bots to the others."""
+    redis_pair = [RedisLeases(REDIS_URL, namespace=on_redis, presence_ttl_ms=400) for _ in range(2)]
+    postgres_pair = [PostgresLeases(clean_db) for _ in range(2)]
+    for first, second in (redis_pair, postgres_pair):
+        assert await first.heartbeat() == 1 and await second.heartbeat() == 2 and await first.heartbeat() == 2
+        assert await first.acquire("bot-1") and not await second.acquire("bot-1")
+        assert await second.acquire("bot-2") and await second.renew() == {"bot-2"}
+    await postgres_pair[0].close()  # the server drops its locks with the connection
+    survivor = redis_pair[1]
+    await asyncio.sleep(0.5)  # the first Redis fleet stops beating (as if killed): its presence expires
+    for leases in (survivor, postgres_pair[1]):
+        assert await leases.heartbeat() == 1
+        assert await leases.acquire("bot-1") and await leases.renew() == {"bot-1", "bot-2"}
+    assert await redis_pair[0].renew() == set()  # the first one, back from a stall, no longer holds it
+    for leases in (*redis_pair, postgres_pair[1]):
+        await leases.close()
+
+
+async def test_two_fleets_split_the_bots_and_the_survivor_of_a_kill_takes_them_all(
     shop: Workspace,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
     on_redis: str,
@@ -166,23 +194,23 @@ async def test_two_fleets_share_bots_and_take_over_after_a_kill(
     await _with_knowledge(shop)
     async with session_scope() as session:
         await plans.assign_plan(session=session, tenant_id=shop.tenant_id, plan_code="enterprise")
-    tokens = [fake_telegram.add_bot(910000 + i, f"node_bot_{i}") for i in range(4)]
+    names = {f"node_bot_{i}" for i in range(6)}
+    tokens = [fake_telegram.add_bot(910000 + i, f"node_bot_{i}") for i in range(6)]
     for token in tokens:
         await telegram.connect_bot(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, token=token)
     logs = [tmp_path / "fleet-a.log", tmp_path / "fleet-b.log"]
     fleets = [_fleet(logs[0]), _fleet(logs[1])]
     try:
-        await wait_until(lambda: len(_started(logs[0]) | _started(logs[1])) == 4, within_s=60)
+        # Fair share: three bots each (whichever started first gives back its surplus), none run twice.
+        await wait_until(lambda: [len(_running(log)) for log in logs] == [3, 3], within_s=60)
+        assert _running(logs[0]) | _running(logs[1]) == names
         for n, token in enumerate(tokens):
             fake_telegram.push_text(token, 100 + n, "How much is courier delivery?")
         await wait_until(lambda: all(fake_telegram.sent_texts(t) for t in tokens), within_s=60)
 
-        victim = 0 if _started(logs[0]) else 1
-        moved = {f"node_bot_{i}" for i in range(4)} & _started(logs[victim])
-        fleets[victim].send_signal(signal.SIGKILL)
+        fleets[0].send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
-        survivor = logs[1 - victim]
-        await wait_until(lambda: moved <= _started(survivor), within_s=15)
+        await wait_until(lambda: _running(logs[1]) == names, within_s=20)
         takeover_s = time.monotonic() - killed_at
         for n, token in enumerate(tokens):
             fake_telegram.push_text(token, 200 + n, "When do parcels reach Kazan?")
@@ -200,7 +228,9 @@ async def test_two_fleets_share_bots_and_take_over_after_a_kill(
 
 
 async def test_an_ingestion_survives_the_death_of_one_of_two_workers(
-    shop: Workspace, on_redis: str, tmp_path: Path  # noqa: F811
+    shop: Workspace,
+    on_redis: str,
+    tmp_path: Path,  # noqa: F811
 ) -> None:
     workers = [_spawn([sys.executable, "-m", "chatai_app.worker"], tmp_path / f"worker-{i}.log") for i in range(2)]
     try:
