@@ -18,6 +18,11 @@ class KeyIn(BaseModel):
     base_url: str = Field(default="", max_length=300)
     models: list[str] = Field(default_factory=list, max_length=50)
     requests_per_minute: int | None = None
+    provider: str = Field(default="openai", max_length=40)
+    priority: int = 100
+    daily_request_limit: int | None = None
+    daily_token_limit: int | None = None
+    monthly_token_limit: int | None = None
 
 
 @router.post("/provider-keys", status_code=201)
@@ -37,7 +42,9 @@ async def delete_tenant_key(key_id: uuid.UUID, context: KeysOwner, session: DbSe
 
 @router.post("/admin/provider-keys", status_code=201)
 async def add_platform_key(body: KeyIn, context: PlatformAdmin, session: DbSession) -> provider_keys.ProviderKeyOut:
-    return await provider_keys.add_key(session=session, tenant_id=None, **body.model_dump())
+    return await provider_keys.add_key(
+        session=session, tenant_id=None, actor_user_id=context.user_id, **body.model_dump()
+    )
 
 
 @router.get("/admin/provider-keys")

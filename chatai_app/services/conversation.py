@@ -8,7 +8,6 @@ message, stored first, is never lost.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -27,9 +26,9 @@ from chatai_app.services import (
     capacity,
     events,
     handoff,
+    key_pool,
     plans,
     presence,
-    provider_keys,
     smalltalk,
 )  # fmt: skip
 from chatai_app.services.assistants import get_assistant
@@ -218,31 +217,22 @@ async def _retrieve(assistant: Assistant, text: str) -> list[retrieval.Hit]:
         )
 
 
-async def _provider(assistant: Assistant) -> LLMProvider:
-    if assistant.provider == "offline":
-        return provider_for("offline")
-    async with session_scope() as session:
-        endpoint = await provider_keys.resolve_endpoint(
-            session=session, tenant_id=assistant.tenant_id, model=assistant.model
-        )
-    return provider_for(assistant.provider, api_key=endpoint.api_key, base_url=endpoint.base_url)
-
-
 async def _complete_with_retries(assistant: Assistant, prompt: Prompt, sink: StreamSink) -> Completion:
-    provider = await _provider(assistant)
-    for attempt, delay in enumerate((*RETRY_DELAYS_S, None), start=1):
-        try:
-            return await provider.complete(
-                prompt, model=assistant.model, temperature=float(assistant.temperature),
-                max_tokens=assistant.max_tokens, on_delta=sink.delta,
-            )  # fmt: skip
-        except LLMUnavailable as exc:
-            log.warning("LLM attempt %d failed: %s", attempt, exc.message)
-            await sink.reset()
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+    """The offline answerer; or the key pool: the next key after a 429/5xx/timeout within this turn, the settings
+    endpoint retried with backoff (key_pool.complete); LLMUnavailable (NoUsableKey too) when nothing answered."""
+
+    async def ask(provider: LLMProvider) -> Completion:
+        return await provider.complete(
+            prompt, model=assistant.model, temperature=float(assistant.temperature),
+            max_tokens=assistant.max_tokens, on_delta=sink.delta,
+        )  # fmt: skip
+
+    if assistant.provider == "offline":
+        return await ask(provider_for("offline"))
+    return await key_pool.complete(
+        tenant_id=assistant.tenant_id, model=assistant.model, on_failure=sink.reset, retry_delays_s=RETRY_DELAYS_S,
+        call=lambda lease: ask(provider_for(assistant.provider, api_key=lease.api_key, base_url=lease.base_url)),
+    )  # fmt: skip
 
 
 def _sources(hits: list[retrieval.Hit], cited: list[int] | None = None) -> list[dict[str, object]]:

@@ -24,9 +24,23 @@ OFFLINE_STREAM_CHUNKS = 60  # pieces of an offline answer, sent as fast as they 
 
 
 class LLMUnavailable(DomainError):
-    """The provider failed (network, 5xx, timeout, broken stream); worth retrying."""
+    """The provider failed (network, 5xx, timeout, broken stream); worth retrying. `status` is the HTTP status when the
+    provider answered with one (401/403: the key; 429: rate-limited, `retry_after_s` from its Retry-After header)."""
 
     code = "llm_unavailable"
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.status, self.retry_after_s = status, retry_after_s
+
+
+def _retry_after(headers: object) -> float | None:
+    """Seconds from a Retry-After header (seconds form; an HTTP date is ignored)."""
+    try:
+        value = float(headers.get("retry-after", ""))  # type: ignore[attr-defined]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,10 @@ class OpenAICompatibleChat:
                         shown = verdict.feed(delta) if verdict else delta
                         if shown:
                             await on_delta(shown)
+        except openai.APIStatusError as exc:
+            raise LLMUnavailable(
+                f"{type(exc).__name__}: {exc}", status=exc.status_code, retry_after_s=_retry_after(exc.response.headers)
+            ) from exc
         except (openai.APIError, openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
         except httpx.HTTPError as exc:  # the connection broke while streaming

@@ -4,7 +4,9 @@ Embeddings are deterministic bag-of-words hashes, so similar texts get similar v
 Chat completions stream (SSE) an answer that quotes the first knowledge item of the system
 prompt, word by word, `delay` seconds apart; when the prompt asks for a verdict line, the answer
 ends with one (answered, citing [1]; or not in the knowledge when the prompt has none).
-`replies` scripts whole answers. Run standalone to be killable:
+`replies` scripts whole answers; `fail(key, status, ...)` makes the requests made with one API key answer an HTTP
+error (429 with Retry-After, 500, 401...), always or a number of times (the key pool's tests).
+Run standalone to be killable:
 `python -m tests.fakes.openai_server --port 8123 --delay 0.2`.
 """
 
@@ -54,6 +56,10 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._json(200, payload)
         elif self.path.endswith("/chat/completions"):
+            if failure := self.server.failure_for(self.headers.get("Authorization", "").removeprefix("Bearer ")):
+                status, headers = failure
+                self._json(status, {"error": {"message": f"fake error {status}", "type": "fake"}}, headers)
+                return
             self._chat(body)
         else:
             self._json(404, {"error": {"message": f"no route {self.path}"}})
@@ -87,11 +93,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
         self.wfile.flush()
 
-    def _json(self, status: int, payload: object) -> None:
+    def _json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -114,6 +122,22 @@ class FakeOpenAIServer(ThreadingHTTPServer):
     auth_headers: list[str]
     delay: float = 0.0
     replies: list[str]
+    failures: dict[str, tuple[int, dict[str, str], int | None]]  # API key -> (status, headers, times left or None)
+
+    def fail(self, api_key: str, status: int, *, retry_after: int | None = None, times: int | None = None) -> None:
+        """Requests with `api_key` answer `status` (with Retry-After when given): `times` times, or always."""
+        self.failures[api_key] = (status, {"Retry-After": str(retry_after)} if retry_after is not None else {}, times)
+
+    def failure_for(self, api_key: str) -> tuple[int, dict[str, str]] | None:
+        if (failure := self.failures.get(api_key)) is None:
+            return None
+        status, headers, left = failure
+        if left is not None:
+            if left <= 1:
+                del self.failures[api_key]
+            else:
+                self.failures[api_key] = (status, headers, left - 1)
+        return status, headers
 
     @property
     def base_url(self) -> str:
@@ -124,6 +148,7 @@ class FakeOpenAIServer(ThreadingHTTPServer):
 def running_fake_openai(delay: float = 0.0) -> Iterator[FakeOpenAIServer]:
     server = FakeOpenAIServer(("127.0.0.1", 0), _Handler)
     server.requests, server.auth_headers, server.delay, server.replies = [], [], delay, []
+    server.failures = {}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -142,6 +167,7 @@ def main() -> None:
     args = parser.parse_args()
     server = FakeOpenAIServer(("127.0.0.1", args.port), _Handler)
     server.requests, server.auth_headers, server.delay, server.replies = [], [], args.delay, []
+    server.failures = {}
     print("ready", flush=True)
     server.serve_forever()
 
