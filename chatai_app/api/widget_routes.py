@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -28,9 +28,11 @@ from chatai_app.api.deps import public
 from chatai_app.api.errors import request_id_of
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, Dialog
-from chatai_app.services import conversation, inbox, widget
+from chatai_app.services import conversation, events, feedback, inbox, widget
 from chatai_app.services.conversation import Incoming
+from chatai_app.services.errors import NotFound
 from chatai_app.services.events import get_event_hub
+from chatai_app.services.monitoring import counted_stream
 from chatai_app.services.prompting import question_language
 from chatai_app.settings import get_settings
 
@@ -260,6 +262,33 @@ async def leave_contact(
     return await _view(assistant, visitor, 0)
 
 
+class FeedbackIn(BaseModel):
+    message_id: int = Field(ge=1, le=2**63 - 1, description="the assistant answer being rated")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=feedback.MAX_COMMENT)
+
+
+@router.post(PREFIX + "{assistant_id}/feedback")
+async def rate_answer(
+    assistant_id: uuid.UUID, body: FeedbackIn, request: Request, token: VisitorToken = None
+) -> dict[str, Any]:
+    """👍/👎 on an assistant answer of the visitor's own conversation; voting again changes the vote."""
+    assistant, visitor = await _visitor(request, assistant_id, token)
+    await widget.throttle(action="feedback", ip=_ip(request), assistant_id=assistant.id, visitor_id=visitor)
+    async with session_scope() as session:
+        dialog = await widget.find_dialog(session=session, assistant=assistant, visitor_id=visitor)
+        if dialog is None:
+            raise NotFound("Answer not found in this conversation")
+        vote = await feedback.record_feedback(
+            session=session, tenant_id=assistant.tenant_id, dialog_id=dialog.id, message_id=body.message_id,
+            rating=body.rating, channel=widget.CHANNEL, voter=visitor, comment=body.comment,
+        )  # fmt: skip
+    if vote.changed:
+        await events.publish("feedback.recorded", assistant.tenant_id, dialog_id=str(dialog.id),
+                             message_id=vote.message_id, rating=vote.rating)  # fmt: skip
+    return {"message_id": vote.message_id, "rating": vote.rating}
+
+
 @router.post(PREFIX + "{assistant_id}/typing", status_code=204)
 async def visitor_typing(assistant_id: uuid.UUID, request: Request, token: VisitorToken = None) -> Response:
     assistant, visitor = await _visitor(request, assistant_id, token)
@@ -316,7 +345,7 @@ async def visitor_events(
     last_event = request.headers.get("last-event-id", "")
     after = max(after, int(last_event) if last_event.isdigit() else 0)
     return StreamingResponse(
-        _follow(assistant, dialog, visitor, after),
+        counted_stream(_follow(assistant, dialog, visitor, after)),  # chatai_widget_connections on /metrics
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -22,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, Document, DocumentFile
-from chatai_app.services import handoff, presence, ratelimit
+from chatai_app.services import feedback, handoff, presence, ratelimit
 from chatai_app.services.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
 from chatai_app.settings import get_settings
 
@@ -156,11 +156,12 @@ async def throttle(*, action: str, ip: str, assistant_id: uuid.UUID, visitor_id:
     settings = get_settings()
     if action == "visitor":
         limits = {f"w:visitor:ip:{ip}": settings.widget_visitors_per_ip_per_minute}
-    else:
+    else:  # "message"; "feedback" (thumbs) has buckets of its own with the same limits
+        kind = "fb" if action == "feedback" else "msg"
         limits = {
-            f"w:msg:visitor:{visitor_id}": settings.widget_messages_per_visitor_per_minute,
-            f"w:msg:ip:{ip}": settings.widget_messages_per_ip_per_minute,
-            f"w:msg:assistant:{assistant_id}": settings.widget_messages_per_assistant_per_minute,
+            f"w:{kind}:visitor:{visitor_id}": settings.widget_messages_per_visitor_per_minute,
+            f"w:{kind}:ip:{ip}": settings.widget_messages_per_ip_per_minute,
+            f"w:{kind}:assistant:{assistant_id}": settings.widget_messages_per_assistant_per_minute,
         }
     await ratelimit.enforce_each(ratelimit.default_limiter(), limits)
 
@@ -270,6 +271,11 @@ async def visitor_view(
         .limit(200)
     )  # fmt: skip
     messages = [_public_message(m, assistant) for m in (await session.exec(stmt)).all()]
+    answers = [m["id"] for m in messages if m["role"] == "assistant"]
+    votes = await feedback.feedback_for_messages(session=session, tenant_id=dialog.tenant_id, message_ids=answers)
+    for m in messages:
+        if m["role"] == "assistant":
+            m["feedback"] = votes.get(m["id"])  # the visitor's 👍/👎 on this answer, None before a vote
     meta = dialog.meta or {}
     online = await presence.operators_online(session=session, tenant_id=dialog.tenant_id)
     offer_form = (

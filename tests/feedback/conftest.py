@@ -29,3 +29,6 @@ async def stored_dialog(ws: Workspace, chat: str = "chat-1", channel: str = "wid
         await session.flush()
         assert question.id is not None and answer.id is not None
         return Stored(dialog.id, question.id, answer.id)
+
+
+from tests.widget.conftest import api_server  # noqa: E402, F401  (the widget API over real HTTP)
