@@ -96,6 +96,18 @@ def _row(row: rx.Var) -> rx.Component:
     )
 
 
+def _feedback(vote: rx.Var) -> rx.Component:
+    """The end user's 👍/👎 on this answer (widget, Telegram), when they gave one."""
+    return rx.match(
+        vote,
+        ("up", rx.badge("👍 ", t("fb.up"), color_scheme="green", title=t("fb.rated_up"), class_name="answer-vote",
+                        custom_attrs={"data-vote": "up"})),
+        ("down", rx.badge("👎 ", t("fb.down"), color_scheme="red", title=t("fb.rated_down"), class_name="answer-vote",
+                          custom_attrs={"data-vote": "down"})),
+        rx.fragment(),
+    )  # fmt: skip
+
+
 def _message(message: rx.Var) -> rx.Component:
     return rx.box(
         rx.box(enum_label(message["role"], "msg"), " · ", message["meta"], class_name="bubble-meta"),
@@ -103,6 +115,7 @@ def _message(message: rx.Var) -> rx.Component:
         rx.cond(
             message["sources"] != "", rx.text(t("sources"), ": ", message["sources"], size="1", color_scheme="gray")
         ),
+        _feedback(message["feedback"]),
         class_name="bubble transcript-message",
         custom_attrs={"data-role": message["role"]},
     )

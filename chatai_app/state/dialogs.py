@@ -10,7 +10,7 @@ from typing import ClassVar
 import reflex as rx
 
 from chatai_app.db import session_scope
-from chatai_app.services import assistants, dialogs
+from chatai_app.services import assistants, dialogs, feedback
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError
 from chatai_app.services.events import get_event_hub
@@ -18,7 +18,7 @@ from chatai_app.services.permissions import Permission
 from chatai_app.state.session import SessionState, context_of, signed_in
 
 LIVE_FOR_S = 30 * 60
-LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.")
+LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.", "feedback.")
 
 
 def _date(value: str) -> datetime | None:
@@ -40,10 +40,11 @@ def source_labels(sources: list[dict[str, object]]) -> str:
     return ", ".join(f"{s.get('document') or 'Q&A'}" + (f" p.{s['page']}" if s.get("page") else "") for s in sources)
 
 
-def _message(m: dialogs.MessageOut) -> dict[str, str]:
+def _message(m: dialogs.MessageOut, votes: dict[int, str]) -> dict[str, str]:
     sources = source_labels(m.sources)
     return {
         "role": m.role, "content": m.content, "status": m.status, "sources": sources,
+        "feedback": votes.get(m.id, ""),  # the end user's 👍/👎 on an assistant answer (issue 14)
         "meta": f"{m.created_at:%H:%M:%S}" + (f" · {m.cost_minor / 100:.2f} ₽" if m.cost_minor else ""),
         "time": f"{m.created_at:%H:%M}",
     }  # fmt: skip
@@ -59,7 +60,9 @@ async def _fetch(
             if selected
             else []
         )
-    return [_row(d) for d in found], [_message(m) for m in lines]
+        answers = [m.id for m in lines if m.role == "assistant"]
+        votes = await feedback.feedback_for_messages(session=session, tenant_id=context.tenant_id, message_ids=answers)
+    return [_row(d) for d in found], [_message(m, votes) for m in lines]
 
 
 class DialogsState(rx.State):

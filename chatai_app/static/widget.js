@@ -14,12 +14,12 @@
       typing: "Operator is typing…", queue: "You are number {n} in the queue", operator: "An operator is with you",
       waiting: "Waiting for an operator", formTitle: "No operator is free right now. Leave a contact and we will get back to you.",
       name: "Your name", contact: "E-mail or phone", leave: "Leave contact", sources: "Sources", error: "Could not send: ",
-      open: "Open chat" },
+      open: "Open chat", up: "Helpful", down: "Not helpful" },
     ru: { placeholder: "Напишите сообщение…", send: "Отправить", human: "Позвать оператора", close: "Закрыть",
       typing: "Оператор печатает…", queue: "Вы {n}-й в очереди", operator: "С вами оператор",
       waiting: "Ждём оператора", formTitle: "Сейчас нет свободных операторов. Оставьте контакт, и мы свяжемся с вами.",
       name: "Ваше имя", contact: "E-mail или телефон", leave: "Оставить контакт", sources: "Источники",
-      error: "Не удалось отправить: ", open: "Открыть чат" }
+      error: "Не удалось отправить: ", open: "Открыть чат", up: "Полезно", down: "Не помогло" }
   };
   var token = null, cfg = null, t = TEXT.en, lastId = 0, shown = {}, busy = false, source = null;
   var status = "new", typingTimer = null, lastTypingSent = 0, ui = {};
@@ -91,7 +91,9 @@
     ".foot{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb}.foot textarea{flex:1;resize:none;height:40px;font-size:16px}" +
     ".btn{border:0;border-radius:8px;color:#fff;padding:0 14px;cursor:pointer;font:inherit}" +
     ".human{background:none;border:0;color:#2563eb;cursor:pointer;font-size:12px;padding:4px 12px 0;text-align:left}" +
-    ".err{color:#b91c1c;font-size:12px;padding:0 12px}";
+    ".err{color:#b91c1c;font-size:12px;padding:0 12px}.fb{display:flex;gap:4px;margin-top:6px}" +
+    ".fb button{background:none;border:1px solid #e5e7eb;border-radius:6px;cursor:pointer;font-size:13px;padding:1px 7px;opacity:.55}" +
+    ".fb button[aria-pressed=true]{opacity:1;border-color:#2563eb;background:#eff6ff}";
 
   function build() {
     var host = el("div");
@@ -186,7 +188,31 @@
       });
       node.appendChild(src);
     }
+    if (m.role === "assistant" && m.id) node.appendChild(thumbs(m));
     return node;
+  }
+
+  function thumbs(m) {  // 👍/👎 under an answer; voting again changes the vote
+    var row = el("div", "fb");
+    function mark(rating) {
+      row.querySelectorAll("button").forEach(function (b) {
+        b.setAttribute("aria-pressed", b.getAttribute("data-rating") === rating ? "true" : "false");
+      });
+    }
+    [["up", "\uD83D\uDC4D"], ["down", "\uD83D\uDC4E"]].forEach(function (x) {
+      var b = el("button", "", x[1]);
+      b.type = "button";
+      b.title = t[x[0]];
+      b.setAttribute("aria-label", t[x[0]]);
+      b.setAttribute("data-rating", x[0]);
+      b.onclick = function () {
+        json("feedback", "POST", { message_id: m.id, rating: x[0] }).then(function (d) { mark(d.rating); })
+          .catch(showError);
+      };
+      row.appendChild(b);
+    });
+    mark(m.feedback);
+    return row;
   }
 
   function render(m) {
