@@ -11,6 +11,7 @@ from chatai_app.outages import OutageLog, first_line, unavailable_kind
 from chatai_app.pages import (
     account_security,
     admin_console,
+    admin_keys,
     assistant_settings,
     assistants,
     billing,
@@ -79,6 +80,7 @@ for page in (
     team,  # issue 14
     account_security,
     admin_console,
+    admin_keys,  # issue 14: the AI provider key pool
     knowledge_gaps,
 ):
     page.register(app)
