@@ -16,6 +16,7 @@ import uuid
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chatai_app.services.logbook import request_context
 from chatai_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class RequestGuard:
             return
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
+        request_context.set(request_id)  # log records written for this request name it (admin logs)
         headers = dict(scope["headers"])
         limit = body_limit(scope["path"], scope["method"])
         declared = headers.get(b"content-length", b"")

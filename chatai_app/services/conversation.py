@@ -36,6 +36,7 @@ from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import relevance, retrieval
 from chatai_app.services.llm import Completion, LLMProvider, LLMUnavailable, Prompt, provider_for
 from chatai_app.services.prompting import build_prompt, question_language
+from chatai_app.services.tracing import mark, mark_stored, recording, row
 from chatai_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,8 @@ async def _save_message(
     dialog_id: uuid.UUID, tenant_id: uuid.UUID, role: str, text: str, *, status: str = "ok", error: str | None = None
 ) -> int:
     async with session_scope() as session:
-        message = DialogMessage(tenant_id=tenant_id, dialog_id=dialog_id, role=role, content=text, status=status)
+        message = DialogMessage(tenant_id=tenant_id, dialog_id=dialog_id, role=role, content=text, status=status,
+                                trace=row(status))  # fmt: skip
         session.add(message)
         values: dict[str, object] = {"last_message_at": utcnow()}
         if error is not None:
@@ -284,6 +286,7 @@ async def _store_reply(
             except billing.InsufficientFunds:
                 log.info("reply %s: the token part did not fit the balance; the message price stands", message.id)
         message.cost_minor = cost
+        message.trace = row(message.status, charged=True)  # written with the cost: no extra statement
         session.add(message)
         await session.exec(
             sa.update(Dialog).where(Dialog.id == dialog_id).values(last_message_at=utcnow(), last_error="")
@@ -371,13 +374,15 @@ async def handle_incoming(
     text = _validate(incoming)
     # Queue consumers (Telegram) wait for a slot; callers waiting on an HTTP response get 503 after a while.
     wait_s = None if incoming.channel == "telegram" else get_settings().turn_queue_wait_s
-    async with capacity.turn_slot(wait_s=wait_s):
-        return await _turn(incoming, text, sink or StreamSink(), resume_unanswered)
+    with recording(incoming.tenant_id):  # issue 14: stage times written with the reply; ids on log records
+        async with capacity.turn_slot(wait_s=wait_s):
+            return await _turn(incoming, text, sink or StreamSink(), resume_unanswered)
 
 
 async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool) -> TurnResult:
     started = time.perf_counter()
     stored = await _store_incoming(incoming, text)
+    mark_stored(stored.dialog_id, stored.message_id)
     result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
     if stored.duplicate:
         if not resume_unanswered or await _has_reply(stored.dialog_id, stored.message_id):
@@ -468,10 +473,13 @@ async def _generate(
     assistant: Assistant, stored: _Stored, text: str, sink: StreamSink, result: TurnResult
 ) -> tuple[Completion, list[retrieval.Hit]]:
     hits = _answerable(assistant, text, await _retrieve(assistant, text))
+    mark("retrieved", hits=len(hits))
     prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
     llm_started = time.perf_counter()
     completion = await _complete_with_retries(assistant, prompt, sink)
     result.llm_ms = (time.perf_counter() - llm_started) * 1000
+    mark("llm", llm_ms=round(result.llm_ms, 1), model=assistant.model, tokens=completion.prompt_tokens
+         + completion.completion_tokens)  # fmt: skip
     return completion, hits
 
 

@@ -7,6 +7,7 @@ record's tenant comes from `extra={"tenant_id": ...}` or from `tenant_context` (
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
@@ -15,6 +16,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +32,7 @@ QUEUE_MAX = 5_000
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 tenant_context: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar("log_tenant", default=None)
 request_context: contextvars.ContextVar[str] = contextvars.ContextVar("log_request", default="")
+dialog_context: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar("log_dialog", default=None)
 _installed: RingHandler | None = None
 
 
@@ -63,6 +66,9 @@ class RingHandler(logging.Handler):
                     "message": message[:8000],
                     "tenant_id": str(tenant) if tenant else None,
                     "request_id": str(getattr(record, "request_id", "") or request_context.get())[:32],
+                    "dialog_id": str(dialog)
+                    if (dialog := getattr(record, "dialog_id", None) or dialog_context.get())
+                    else None,
                 }
             )
         except queue.Full:
@@ -88,8 +94,8 @@ class RingHandler(logging.Handler):
                 with connection.cursor() as cursor:
                     cursor.executemany(
                         "INSERT INTO log_records (created_at, level, level_no, logger, process, message, tenant_id, "
-                        "request_id) VALUES (%(created_at)s, %(level)s, %(level_no)s, %(logger)s, %(process)s, "
-                        "%(message)s, %(tenant_id)s, %(request_id)s)",
+                        "request_id, dialog_id) VALUES (%(created_at)s, %(level)s, %(level_no)s, %(logger)s, "
+                        "%(process)s, %(message)s, %(tenant_id)s, %(request_id)s, %(dialog_id)s)",
                         batch,
                     )
                     flushes += 1
@@ -131,6 +137,17 @@ def install(database_url: str | None = None, process: str = "") -> RingHandler |
     return _installed
 
 
+@contextlib.contextmanager
+def turn_context(tenant_id: uuid.UUID | None) -> Iterator[None]:
+    """Records written inside name this tenant (and the dialog, once `dialog_context` is set); both reset after."""
+    tenant_token, dialog_token = tenant_context.set(tenant_id), dialog_context.set(None)
+    try:
+        yield
+    finally:
+        dialog_context.reset(dialog_token)
+        tenant_context.reset(tenant_token)
+
+
 @dataclass(frozen=True)
 class LogItem:
     id: int
@@ -141,6 +158,7 @@ class LogItem:
     message: str
     tenant_id: str
     request_id: str
+    dialog_id: str = ""
 
 
 async def recent(
@@ -149,6 +167,8 @@ async def recent(
     level: str = "",
     text: str = "",
     tenant_id: uuid.UUID | None = None,
+    dialog_id: uuid.UUID | None = None,
+    request_id: str = "",
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[LogItem]:
@@ -166,6 +186,10 @@ async def recent(
         stmt = stmt.where(sa.or_(LogRecord.message.ilike(pattern), LogRecord.logger.ilike(pattern)))  # type: ignore[attr-defined]
     if tenant_id is not None:
         stmt = stmt.where(LogRecord.tenant_id == tenant_id)
+    if dialog_id is not None:
+        stmt = stmt.where(LogRecord.dialog_id == dialog_id)
+    if request_id.strip():
+        stmt = stmt.where(LogRecord.request_id == request_id.strip()[:32])
     if before_id:
         stmt = stmt.where(LogRecord.id < before_id)  # type: ignore[operator]
     return [
@@ -178,6 +202,7 @@ async def recent(
             r.message,
             str(r.tenant_id or ""),
             r.request_id,
+            str(r.dialog_id or ""),
         )
         for r in (await session.exec(stmt)).all()
     ]
