@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from chatai_app.api import (
     admin_routes,
+    analytics_routes,
     auth_routes,
     billing_routes,
     chat_routes,
@@ -46,6 +47,7 @@ def build_api() -> FastAPI:
     api.include_router(team_routes.router)
     api.include_router(admin_routes.router)
     api.include_router(knowledge_gap_routes.router)
+    api.include_router(analytics_routes.router)  # issue 14: analytics dashboard, landing funnel
     api.add_middleware(widget_routes.OriginGuard)
     api.add_middleware(MetricsMiddleware)
     return api
