@@ -25,6 +25,10 @@ PROVIDER_KEYS_UI: dict[str, dict[str, str]] = {
     "keys.daily_requests": {"en": "Requests per day", "ru": "Запросов в день"},
     "keys.daily_tokens": {"en": "Tokens per day", "ru": "Токенов в день"},
     "keys.monthly_tokens": {"en": "Tokens per month", "ru": "Токенов в месяц"},
+    "keys.rpm_short": {"en": "per minute", "ru": "в минуту"},
+    "keys.daily_requests_short": {"en": "per day", "ru": "в день"},
+    "keys.daily_tokens_short": {"en": "tokens a day", "ru": "токенов в день"},
+    "keys.monthly_tokens_short": {"en": "tokens a month", "ru": "токенов в месяц"},
     "keys.limits": {"en": "Limits", "ru": "Лимиты"},
     "keys.limits_hint": {
         "en": "Empty limit: no limit. Days and months are UTC.",

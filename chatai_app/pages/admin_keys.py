@@ -61,6 +61,7 @@ def _add_form() -> rx.Component:
             reset_on_submit=True,
         ),
         width="100%",
+        flex_shrink="0",  # the page column is a flex box: the form keeps its height
     )
 
 
@@ -87,7 +88,10 @@ def _state_badge(key: rx.Var) -> rx.Component:
 
 def _limits(key: rx.Var) -> rx.Component:
     return rx.vstack(
-        *[rx.text(t(label), ": ", rx.cond(key[name] != "", key[name], "—"), size="1") for name, label in LIMIT_FIELDS],
+        *[
+            rx.text(t(f"{label}_short"), ": ", rx.cond(key[name] != "", key[name], "—"), size="1", white_space="nowrap")
+            for name, label in LIMIT_FIELDS
+        ],
         spacing="0",
     )
 
@@ -96,7 +100,7 @@ def _usage(key: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(key["requests"], " ", t("keys.requests"), size="1", class_name="key-requests"),
         rx.text(key["tokens"], " ", t("keys.tokens"), size="1"),
-        rx.text(key["errors"], " ", t("keys.errors"), " · ", key["rate_limited"], " 429", size="1"),
+        rx.text(key["errors"], " ", t("keys.errors"), " · 429: ", key["rate_limited"], size="1"),
         rx.text(t("keys.month"), ": ", key["month_tokens"], " ", t("keys.tokens"), **SMALL),
         spacing="0",
     )
@@ -201,6 +205,7 @@ def keys_page() -> rx.Component:
                 type="auto",
                 scrollbars="horizontal",
                 width="100%",
+                flex_shrink="0",
             ),
             empty_state("key-round", t("keys.none")),
         ),
