@@ -15,11 +15,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatAction
 from aiogram.exceptions import AiogramError, TelegramNetworkError, TelegramRetryAfter
-from aiogram.types import Update
+from aiogram.types import InlineKeyboardMarkup, Update
 
 from bot_fleet.work import OUTAGES, Intake, Offsets, Outbox, WorkQueue, report, supervise
 from chatai_app.outages import unavailable_kind
-from chatai_app.services import telegram
+from chatai_app.services import telegram, telegram_feedback
 from chatai_app.settings import get_settings
 
 __all__ = ["OUTAGES", "BotRunner", "Shared", "shared_session"]
@@ -128,7 +128,7 @@ class BotRunner:
                     await self.bot.get_me()
                 updates = await self.bot.get_updates(offset=self.offset or None, limit=room,
                                                      timeout=POLL_TIMEOUT_S if checked else 0,
-                                                     allowed_updates=["message"],
+                                                     allowed_updates=telegram.ALLOWED_UPDATES,
                                                      request_timeout=POLL_TIMEOUT_S + 15)  # fmt: skip
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
@@ -225,6 +225,8 @@ class BotRunner:
         payload = update.model_dump(mode="json", exclude_none=True, by_alias=True)
         inbound = telegram.inbound_from_json(payload, self.active.username)
         if inbound is None:
+            if (press := telegram_feedback.callback_from_json(payload)) is not None:
+                await self._answer_press(press)
             return
         answers = inbound.text and (inbound.chat_type == "private" or inbound.mentions_bot)
         typing = asyncio.create_task(self._typing(inbound.chat_id)) if answers else None
@@ -234,6 +236,19 @@ class BotRunner:
             if typing:
                 typing.cancel()
         self.shared.outbox.wake(self.active.id)  # the reply just committed: its chat's sender goes now
+
+    async def _answer_press(self, press: telegram_feedback.InboundCallback) -> None:
+        """A 👍/👎 press under an answer: the vote is recorded, the press answered, the keyboard shows the choice.
+        Telegram refusing either call (a query too old to answer) loses nothing: the vote is stored."""
+        answer = await telegram_feedback.handle_callback(self.active, press)
+        with suppress(AiogramError, TelegramNetworkError):
+            await self.bot.answer_callback_query(press.callback_id, text=answer.text)
+        if answer.markup and answer.chat_id is not None and answer.telegram_message_id is not None:
+            with suppress(AiogramError, TelegramNetworkError):
+                await self.bot.edit_message_reply_markup(
+                    chat_id=answer.chat_id, message_id=answer.telegram_message_id,
+                    reply_markup=InlineKeyboardMarkup.model_validate(answer.markup),
+                )  # fmt: skip
 
     async def _typing(self, chat_id: int) -> None:
         """While a handler works on a chat's update: at once, then every 4.5 s (never while it only waits)."""
@@ -273,7 +288,8 @@ class BotRunner:
         recorded as soon as the call returns, so only a crash in between can send it twice."""
         await telegram.mark_sending(item.id)
         try:
-            message = await self.bot.send_message(item.chat_id, item.text)
+            markup = InlineKeyboardMarkup.model_validate(item.reply_markup) if item.reply_markup else None
+            message = await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
         except TelegramRetryAfter as exc:
             await self._record(telegram.mark_retry, item.id, delay_s=exc.retry_after, error="429 Too Many Requests")
             return False, float(exc.retry_after)

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.db import get_async_engine, session_scope
 from chatai_app.models import Assistant, BotInstance, DialogMessage, OutboxMessage, TelegramUpdate
 from chatai_app.models._base import utcnow
-from chatai_app.services import events, plans
+from chatai_app.services import events, plans, telegram_feedback
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.conversation import Incoming, handle_incoming
 from chatai_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -45,6 +45,7 @@ HTTPS_NEEDED = (
 )
 MODES = ("polling", "webhook")
 TELEGRAM_UPDATE_TASK = "chatai:telegram_update"
+ALLOWED_UPDATES = ["message", "callback_query"]  # callback_query: the 👍/👎 buttons under answers
 GREETING = {"en": "Hello! Ask me anything.", "ru": "Здравствуйте! Задайте ваш вопрос."}
 NON_TEXT = {
     "en": "Sorry, I can only read text messages for now. Please write your question.",
@@ -110,7 +111,7 @@ async def _apply_mode(token: str, bot_id: uuid.UUID, mode: str) -> str:
     if mode == "webhook":
         secret = secrets.token_urlsafe(32)
         await call_bot_api(
-            token, "setWebhook", url=webhook_url(bot_id), secret_token=secret, allowed_updates=["message"],
+            token, "setWebhook", url=webhook_url(bot_id), secret_token=secret, allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )  # fmt: skip
         return _secret_hash(secret)
@@ -352,11 +353,28 @@ async def process_webhook_update(bot_id: uuid.UUID, update: dict[str, Any]) -> s
     active = ActiveBot(bot.id, bot.tenant_id, bot.assistant_id, bot.username, "", bot.mode, bot.update_offset)
     inbound = inbound_from_json(update, bot.username)
     if inbound is None:
-        return "ignored"
+        press = telegram_feedback.callback_from_json(update)
+        if press is None:
+            return "ignored"
+        await _answer_press(decrypt(bot.token_encrypted), active, press)
+        return "feedback"
     outcome = await handle_update(active, inbound)
     await record_status(bot.id, status="running", offset=max(bot.update_offset, inbound.update_id + 1))
     await events.publish("telegram.outbox", bot.tenant_id, bot_id=bot.id)
     return outcome
+
+
+async def _answer_press(token: str, bot: ActiveBot, press: telegram_feedback.InboundCallback) -> None:
+    """A 👍/👎 press that came by webhook: record it, answer it, redraw the keyboard (Telegram's refusal of either
+    call, e.g. a query too old to answer, loses nothing: the vote is stored)."""
+    answer = await telegram_feedback.handle_callback(bot, press)
+    try:
+        await call_bot_api(token, "answerCallbackQuery", callback_query_id=press.callback_id, text=answer.text)
+        if answer.markup and answer.chat_id is not None and answer.telegram_message_id is not None:
+            await call_bot_api(token, "editMessageReplyMarkup", chat_id=answer.chat_id,
+                               message_id=answer.telegram_message_id, reply_markup=answer.markup)  # fmt: skip
+    except TelegramError:
+        return
 
 
 async def verify_webhook_secret(bot_id: uuid.UUID, secret: str | None) -> ActiveBot | None:
@@ -429,7 +447,10 @@ def split_for_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [*pieces, rest] if rest else pieces
 
 
-def _outbox_insert(bot: ActiveBot, chat_id: int, message_id: int | None, text: str) -> Any | None:
+def _outbox_insert(
+    bot: ActiveBot, chat_id: int, message_id: int | None, text: str, *, rated: bool = False
+) -> Any | None:
+    """Outbox rows for one message; `rated`: an assistant answer, whose last part carries the 👍/👎 buttons."""
     rows = [
         {"tenant_id": bot.tenant_id, "bot_instance_id": bot.id, "chat_id": chat_id, "dialog_message_id": message_id,
          "part": part, "payload": {"text": piece}, "attempts": 0, "last_error": ""}
@@ -437,6 +458,8 @@ def _outbox_insert(bot: ActiveBot, chat_id: int, message_id: int | None, text: s
     ]  # fmt: skip
     if not rows:
         return None
+    if rated and message_id is not None:
+        rows[-1]["payload"]["reply_markup"] = telegram_feedback.keyboard(bot.id, chat_id, message_id)
     stmt = insert(OutboxMessage).values(rows)
     if message_id is not None:
         stmt = stmt.on_conflict_do_nothing(
@@ -513,7 +536,8 @@ async def handle_update(bot: ActiveBot, message: InboundMessage) -> str:
     if await _already_processed(bot, message.update_id):
         return "duplicate"
     outcome, reply = await _dispatch(bot, message)
-    queued = _outbox_insert(bot, message.chat_id, reply[0], reply[1]) if reply is not None else None
+    rated = outcome == "answered"  # the assistant's answer: 👍/👎 under it
+    queued = _outbox_insert(bot, message.chat_id, reply[0], reply[1], rated=rated) if reply is not None else None
     await _core(*([queued] if queued is not None else []), _processed(bot, message.update_id))
     return outcome
 
@@ -547,6 +571,7 @@ class OutgoingMessage:
     chat_id: int
     text: str
     attempts: int
+    reply_markup: dict[str, Any] | None = None  # the 👍/👎 buttons under an answer
 
 
 async def next_outgoing(bot_id: uuid.UUID, limit: int = 30) -> list[OutgoingMessage]:
@@ -578,7 +603,8 @@ async def outgoing_round(bot_id: uuid.UUID, limit: int = 30) -> tuple[list[Outgo
         elif row.sending_at is not None and row.sending_at > unsettled:
             waits.append((row.sending_at - unsettled).total_seconds())
         else:
-            due.append(OutgoingMessage(row.id or 0, row.chat_id, row.payload["text"], row.attempts))
+            due.append(OutgoingMessage(row.id or 0, row.chat_id, row.payload["text"], row.attempts,
+                                       row.payload.get("reply_markup")))  # fmt: skip
             continue
         held.add(row.chat_id)
     if len(due) > limit or len(rows) == limit * 4:

@@ -86,6 +86,8 @@ class FakeBot:
     on_send: Callable[[dict[str, str]], None] | None = None  # runs once Telegram has accepted a message
     pushed_at: dict[int, float] = field(default_factory=dict)  # update_id -> time.time() it became available
     sent_at: list[float] = field(default_factory=list)  # time.time() of each accepted sendMessage
+    sent_ids: list[int] = field(default_factory=list)  # the message_id Telegram gave each of `sent`
+    keyboards: dict[tuple[str, int], str] = field(default_factory=dict)  # (chat id, message id) -> reply_markup
 
 
 class FakeTelegram:
@@ -185,6 +187,17 @@ class FakeTelegram:
             "from": {"id": abs(chat_id), "is_bot": False, "first_name": "User"}, **message,
         }  # fmt: skip
         return self.push_update(token, {"message": msg})
+
+    def push_callback(self, token: str, chat_id: int, data: str, *, message_id: int, user_id: int | None = None,
+                      language_code: str = "en") -> int:  # fmt: skip
+        """A press of an inline button under the bot's message `message_id` in `chat_id` (a callback_query)."""
+        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "User", "language_code": language_code}
+        query = {
+            "id": f"cb{next(self.update_ids)}", "from": user, "chat_instance": f"ci{chat_id}", "data": data,
+            "message": {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+                        "text": "…"},
+        }  # fmt: skip
+        return self.push_update(token, {"callback_query": query})
 
     def push_update(self, token: str, payload: dict[str, Any]) -> int:
         with self.lock:
@@ -289,6 +302,7 @@ class FakeTelegram:
                                      "use deleteWebhook to delete the webhook first")  # fmt: skip
         offset, timeout = int(params.get("offset", 0)), min(float(params.get("timeout", 0)), self.max_poll_s)
         limit = int(params.get("limit", 100))
+        allowed = set(json.loads(params["allowed_updates"])) if params.get("allowed_updates") else None
         deadline = time.monotonic() + timeout
         while True:
             with self.lock:
@@ -296,6 +310,8 @@ class FakeTelegram:
                     bot.confirmed = max(bot.confirmed, offset - 1)
                     if bot.updates and bot.updates[0]["update_id"] < offset:
                         bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
+                if allowed:  # as Telegram: kinds of update the bot did not ask for are never delivered
+                    bot.updates = [u for u in bot.updates if allowed & set(u) - {"update_id"}]
                 if bot.updates or bot.webhook:
                     return _reply(200, {"ok": True, "result": list(bot.updates[:limit])})
                 left = deadline - time.monotonic()
@@ -312,8 +328,29 @@ class FakeTelegram:
         if bot.on_send is not None:
             bot.on_send(params)
         chat_id = int(params["chat_id"])
-        return {"message_id": next(self.message_ids[chat_id]), "date": int(time.time()), "text": params["text"],
-                "chat": {"id": chat_id, "type": "private"}}  # fmt: skip
+        message = {"message_id": next(self.message_ids[chat_id]), "date": int(time.time()), "text": params["text"],
+                   "chat": {"id": chat_id, "type": "private"}}  # fmt: skip
+        bot.sent_ids.append(message["message_id"])
+        if "reply_markup" in params:
+            message["reply_markup"] = json.loads(params["reply_markup"])
+            bot.keyboards[(params["chat_id"], message["message_id"])] = params["reply_markup"]
+        return message
+
+    def _answerCallbackQuery(self, bot: FakeBot, params: dict[str, str]) -> bool | web.Response:
+        if not params["callback_query_id"].startswith("cb"):
+            return self._refuse(400, "Bad Request: query is too old and response timeout expired or query ID is "
+                                     "invalid")  # fmt: skip
+        return True
+
+    def _editMessageReplyMarkup(self, bot: FakeBot, params: dict[str, str]) -> dict[str, Any] | web.Response:
+        key = (params.get("chat_id", ""), int(params.get("message_id", 0)))
+        if key not in bot.keyboards:
+            return self._refuse(400, "Bad Request: message to edit not found")
+        if bot.keyboards[key] == params.get("reply_markup", ""):
+            return self._refuse(400, "Bad Request: message is not modified")
+        bot.keyboards[key] = params.get("reply_markup", "")
+        return {"message_id": key[1], "date": int(time.time()), "text": "…", "chat": {"id": int(key[0]),
+                "type": "private"}}  # fmt: skip
 
     def _setWebhook(self, bot: FakeBot, params: dict[str, str]) -> bool | web.Response:
         url = params["url"]

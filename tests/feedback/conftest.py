@@ -1,4 +1,4 @@
-"""Answer feedback fixtures: the `shop` and `rival` workspaces and a stored dialog with an answer."""
+"""Answer feedback fixtures: workspaces, the widget API, the fake Bot API with a fleet, a stored answer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from chatai_app.db import session_scope
 from chatai_app.models import Dialog, DialogMessage
 from tests.knowledge.conftest import Workspace, rival, shop  # noqa: F401
+from tests.telegram.conftest import fake_telegram, fleet  # noqa: F401  (the fake Bot API, a fleet)
+from tests.widget.conftest import api_server  # noqa: F401  (the widget API over real HTTP)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,3 @@ async def stored_dialog(ws: Workspace, chat: str = "chat-1", channel: str = "wid
         await session.flush()
         assert question.id is not None and answer.id is not None
         return Stored(dialog.id, question.id, answer.id)
-
-
-from tests.widget.conftest import api_server  # noqa: E402, F401  (the widget API over real HTTP)
