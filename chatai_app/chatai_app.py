@@ -11,7 +11,11 @@ from chatai_app.outages import OutageLog, first_line, unavailable_kind
 from chatai_app.pages import (
     account_security,
     admin_console,
+    admin_funnel,
     admin_keys,
+    admin_monitoring,
+    admin_settings,
+    analytics,
     assistant_settings,
     assistants,
     billing,
@@ -20,6 +24,7 @@ from chatai_app.pages import (
     inbox,
     knowledge,
     knowledge_gaps,
+    landing,
     login,
     playground,
     profile,
@@ -82,6 +87,11 @@ for page in (
     admin_console,
     admin_keys,  # issue 14: the AI provider key pool
     knowledge_gaps,
+    analytics,  # issue 14: the dashboard, the public landing page and the admins' funnel
+    landing,
+    admin_funnel,
+    admin_monitoring,  # issue 14: monitoring, message trace, system settings
+    admin_settings,
 ):
     page.register(app)
 

@@ -57,6 +57,7 @@ ISSUE_14_NAV = {
     "nav_build": [
         ("knowledge_gaps", "/knowledge-gaps", "circle-help", "manager"),
         ("team", "/team", "users", "manager"),
+        ("analytics", "/analytics", "chart-column", "manager"),
     ],
     "nav_account": [("security", "/security", "lock", "all"), ("admin_console", "/admin", "shield-check", "admin")],
 }

@@ -6,6 +6,7 @@ import reflex as rx
 
 from chatai_app.components.i18n import t
 from chatai_app.components.layout import auth_card, field
+from chatai_app.pages.landing import beacon
 from chatai_app.state.auth_forms import SignUpState
 from chatai_app.state.session import SessionState
 
@@ -47,6 +48,7 @@ def signup_page() -> rx.Component:
             width="100%",
         ),
         rx.hstack(rx.text(t("have_account"), size="2"), rx.link(t("sign_in"), href="/login", size="2", id="to-login")),
+        beacon("signup_view"),  # issue 14: the sign-up funnel
     )
 
 

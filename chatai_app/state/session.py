@@ -123,7 +123,10 @@ class SessionState(rx.State):
 
     @rx.event
     async def home(self):
-        """on_load of the dashboard: operators, who work only the inbox, start there."""
+        """on_load of the dashboard: signed-out visitors see the landing page; operators, who work only the inbox,
+        start there."""
+        if not self.session_token:
+            return rx.redirect("/welcome")
         if (redirect := await self.guard()) is not None:
             return redirect
         if not permissions.allows(self.role, Permission.assistants_read, platform_admin=self.is_admin):

@@ -39,7 +39,11 @@ def test_sign_up_sign_out_sign_in_and_wrong_password(page: Page) -> None:
     page.click("#user-menu")  # sign out lives in the user menu of the sidebar
     page.click("#sign-out")
     expect(page).to_have_url(re.compile(r"/login/?$"))
-    page.goto("/")  # the dashboard is guarded
+    page.goto("/")  # signed out, "/" shows the public landing page (issue 14), not the dashboard
+    expect(page).to_have_url(re.compile(r"/welcome/?$"))
+    expect(page.locator("#landing-signup")).to_be_visible()
+    expect(page.locator("#dashboard-heading")).to_have_count(0)
+    page.goto("/profile")  # the console's pages are guarded
     expect(page).to_have_url(re.compile(r"/login/?$"))
 
     _log_in(page, EMAIL, "wrong password")

@@ -1,0 +1,77 @@
+"""/admin/funnel — the public landing page's sign-up funnel for platform admins (issue 14 item 14)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from chatai_app.components.i18n import t
+from chatai_app.pages.admin_console import _shell, _table
+from chatai_app.state.admin_funnel import STEPS
+from chatai_app.state.admin_funnel import AdminFunnelState as F
+from chatai_app.state.session import SessionState
+
+
+def _controls() -> rx.Component:
+    return rx.vstack(
+        rx.segmented_control.root(
+            *[rx.segmented_control.item(t(f"an.days_{d}"), value=str(d)) for d in (7, 30, 90)],
+            rx.segmented_control.item(t("an.dates"), value="custom"),
+            value=F.days,
+            on_change=F.choose_days,
+            id="funnel-days",
+        ),
+        rx.cond(
+            F.days == "custom",
+            rx.form(
+                rx.hstack(
+                    rx.input(type="date", name="from", default_value=F.date_from, id="funnel-from"),
+                    rx.input(type="date", name="to", default_value=F.date_to, id="funnel-to"),
+                    rx.button(t("an.apply"), type="submit", id="funnel-apply"),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                on_submit=F.apply_dates,
+            ),
+        ),
+        rx.text(t("an.period"), ": ", F.period_label, size="1", color_scheme="gray", id="funnel-period"),
+        spacing="2",
+    )
+
+
+def _row(step: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.text(rx.match(step["key"], *[(k, t(f"funnel.{k}")) for k in STEPS], step["key"]), size="2"),
+            rx.progress(value=step["bar"].to(int), max=100, size="1", margin_top="4px"),  # type: ignore[attr-defined]
+            min_width="10em",
+        ),
+        rx.table.cell(rx.text(step["count"], weight="bold"), class_name="funnel-count"),
+        rx.table.cell(step["conversion"], class_name="funnel-conversion"),
+        rx.table.cell(step["of_first"]),
+        class_name="funnel-row",
+        custom_attrs={"data-step": step["key"]},
+    )
+
+
+def funnel_page() -> rx.Component:
+    return _shell(
+        "adm.funnel",
+        rx.text(t("funnel.hint"), size="2", color_scheme="gray"),
+        _controls(),
+        rx.box(
+            _table(
+                ["funnel.step", "funnel.count", "funnel.conversion", "funnel.of_first"],
+                rx.foreach(F.steps, _row),
+                id="funnel",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        denied=F.denied,
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        funnel_page, route="/admin/funnel", title="Sign-up funnel · ChatAI", on_load=[SessionState.guard, F.load]
+    )

@@ -1,0 +1,163 @@
+"""The analytics dashboard's state (issue 14): the chosen period, and the figures shaped for the charts. Loading runs
+as a background event (the queries scan a period's messages and must not hold the page's event queue)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+import reflex as rx
+
+from chatai_app.db import session_scope
+from chatai_app.services import analytics
+from chatai_app.services.errors import AuthenticationRequired, DomainError, PermissionDenied, ValidationFailed
+from chatai_app.services.permissions import Permission
+from chatai_app.state.session import SessionState, context_of
+
+CHANNELS, OUTCOMES = analytics.CHANNELS, analytics.OUTCOMES  # for the page's chart series and rows
+TIME_ZONES = ("UTC", "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
+              "Asia/Novosibirsk", "Asia/Irkutsk", "Asia/Vladivostok", "Europe/London", "Europe/Berlin",
+              "America/New_York")  # fmt: skip
+
+
+def _rub(minor: int) -> str:
+    return f"{minor / 100:,.2f}".replace(",", " ") + " ₽"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _level(count: int, top: int) -> int:
+    """0 (none) .. 4 (the busiest) for the heat map's shade."""
+    return 0 if not count or not top else 1 + min(3, int(4 * count / (top + 1)))
+
+
+def _window(days: str, date_from: str, date_to: str, tz: str) -> analytics.Period:
+    if days != "custom":
+        return analytics.period(days=int(days), tz=tz)
+    try:
+        first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
+    except ValueError as exc:
+        raise ValidationFailed({"from": "Write the dates as YYYY-MM-DD"}) from exc
+    return analytics.period(first=first, last=last, tz=tz)
+
+
+class AnalyticsState(rx.State):
+    required_permission: ClassVar[Permission] = Permission.billing_read
+
+    days: str = "30"  # "7" | "30" | "90" | "custom"
+    date_from: str = ""
+    date_to: str = ""
+    tz: str = "UTC"
+    loading: bool = False
+    denied: str = ""
+    error: str = ""
+    period_label: str = ""
+
+    daily: list[dict[str, Any]] = []
+    channels: list[dict[str, Any]] = []  # {"channel", "dialogs", "messages"}
+    total_dialogs: int = 0
+    total_messages: int = 0
+    outcomes: list[dict[str, Any]] = [{"key": o, "count": 0, "pct": 0} for o in analytics.OUTCOMES]
+    outcome_total: int = 0
+    median_response: str = "—"
+    first_responses: int = 0
+    operators: list[dict[str, str]] = []
+    hour_bars: list[dict[str, Any]] = []  # {"hour": "09", "messages": n}
+    heat: list[list[int]] = []  # [weekday][hour] shade 0..4
+    heat_counts: list[list[int]] = []
+    spend: list[dict[str, str]] = []
+    total_spent: str = _rub(0)
+    feedback_up: int = 0
+    feedback_down: int = 0
+
+    @rx.var
+    def time_zones(self) -> list[str]:
+        return list(TIME_ZONES)
+
+    @rx.event
+    def choose_days(self, value: str | list[str]):
+        self.days = value if isinstance(value, str) else value[0]
+        if self.days != "custom":
+            return AnalyticsState.load
+        return None
+
+    @rx.event
+    def choose_tz(self, value: str):
+        self.tz = value if value in TIME_ZONES else "UTC"
+        return AnalyticsState.load
+
+    @rx.event
+    def apply_dates(self, form: dict[str, str]):
+        self.date_from, self.date_to, self.days = form.get("from", ""), form.get("to", ""), "custom"
+        return AnalyticsState.load
+
+    @rx.event(background=True)
+    async def load(self):
+        async with self:
+            session_state = await self.get_state(SessionState)
+            token, self.loading, self.denied, self.error = session_state.session_token, True, "", ""
+            choice = (self.days, self.date_from, self.date_to, self.tz)
+        try:
+            context = await context_of(token, self.required_permission)
+            window = _window(*choice)
+            async with session_scope() as session:
+                board = await analytics.dashboard(session=session, tenant_id=context.tenant_id, window=window)
+        except AuthenticationRequired:
+            async with self:
+                self.loading = False
+            yield rx.redirect("/login")
+            return
+        except DomainError as exc:
+            async with self:
+                session_state = await self.get_state(SessionState)
+                message = session_state.message(exc)
+                self.loading = False
+                if isinstance(exc, PermissionDenied):
+                    self.denied = message
+                elif isinstance(exc, ValidationFailed):
+                    self.error = "; ".join(session_state.field_messages(exc).values())
+                else:
+                    self.error = message
+            return
+        async with self:
+            self._show(board)
+            self.loading = False
+
+    def _show(self, board: analytics.Dashboard) -> None:
+        window = board.period
+        self.period_label = f"{window.first_day.isoformat()} — {window.last_day.isoformat()} ({window.tz})"
+        if self.days != "custom":
+            self.date_from, self.date_to = window.first_day.isoformat(), window.last_day.isoformat()
+        self.daily = board.daily
+        self.channels = [{"channel": c, **v} for c, v in board.channels.items() if v["dialogs"] or v["messages"]]
+        self.total_dialogs = sum(v["dialogs"] for v in board.channels.values())
+        self.total_messages = sum(v["messages"] for v in board.channels.values())
+        self.outcome_total = board.total_outcomes
+        self.outcomes = [
+            {"key": o, "count": board.outcomes[o], "pct": round(100 * board.share(o))} for o in analytics.OUTCOMES
+        ]
+        self.median_response = _duration(board.median_first_response_s)
+        self.first_responses = board.first_responses
+        self.operators = [
+            {"name": o.name, "median": _duration(o.median_s), "count": str(o.count)} for o in board.operators
+        ]
+        per_hour = [sum(day[h] for day in board.hours) for h in range(24)]
+        self.hour_bars = [{"hour": f"{h:02d}", "messages": n} for h, n in enumerate(per_hour)]
+        top = max((n for day in board.hours for n in day), default=0)
+        self.heat = [[_level(n, top) for n in day] for day in board.hours]
+        self.heat_counts = board.hours
+        self.spend = [
+            {"id": s.assistant_id, "name": s.name, "replies": str(s.replies), "spent": _rub(s.spent_minor)}
+            for s in board.spend
+        ]
+        self.total_spent = _rub(sum(s.spent_minor for s in board.spend))
+        self.feedback_up, self.feedback_down = board.feedback.get("up", 0), board.feedback.get("down", 0)
