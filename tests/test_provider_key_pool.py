@@ -5,6 +5,7 @@ requests per minute, usage per key per day, model filtering and the tenant's own
 # ruff: noqa: F811  (the engine's fixtures, imported, are the tests' arguments)
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import timedelta
 
@@ -13,12 +14,15 @@ import pytest
 
 from chatai_app.db import session_scope
 from chatai_app.models._base import utcnow
-from chatai_app.services import key_pool, provider_keys
+from chatai_app.services import accounts, key_pool, provider_keys, ratelimit
 from chatai_app.services.conversation import APOLOGY, Incoming, TurnResult, handle_incoming
+from chatai_app.settings import get_settings
 from tests.engine.conftest import fake_llm  # noqa: F401
 from tests.engine.test_conversation import _with_knowledge
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.knowledge.conftest import Workspace, shop  # noqa: F401
+from tests.test_api import SIGNUP, _client
+from tests.test_ratelimit import REDIS_URL, _redis_available
 
 MODEL = "fake-gpt"
 QUESTION = "delivery to Kazan?"
@@ -206,3 +210,69 @@ async def test_no_key_serving_the_model_uses_the_settings_endpoint(
                 session=session, tenant_id=assistant.tenant_id, model="another-model",
                 exclude=frozenset({uuid.UUID(other)}),
             )  # fmt: skip
+
+
+async def test_admin_api_edits_unparks_and_deletes_pool_keys_and_refuses_owners(
+    assistant: Workspace, fake_llm: FakeOpenAIServer, clean_db: str
+) -> None:
+    async with session_scope() as session:
+        await accounts.create_admin(session=session, email="root@example.com", password="root password")
+    async with _client() as api:
+        login = {"email": "root@example.com", "password": "root password"}
+        admin = {"Authorization": f"Bearer {(await api.post('/api/v1/auth/login', json=login)).json()['access_token']}"}
+        owner_token = (await api.post("/api/v1/auth/signup", json={**SIGNUP, "email": "o@example.com"})).json()
+        owner = {"Authorization": f"Bearer {owner_token['access_token']}"}
+        added = await api.post(
+            "/api/v1/admin/provider-keys", headers=admin,
+            json={"api_key": "sk-api-000000001", "base_url": fake_llm.base_url, "models": [MODEL], "priority": 3,
+                  "daily_request_limit": 10, "daily_token_limit": 5000},
+        )  # fmt: skip
+        assert added.status_code == 201, added.text
+        key = added.json()
+        assert (key["priority"], key["daily_request_limit"], key["state"]) == (3, 10, "healthy")
+        path = f"/api/v1/admin/provider-keys/{key['id']}"
+        edit = {"priority": 1, "daily_request_limit": None, "monthly_token_limit": 90000}
+        assert (await api.patch(path, json=edit, headers=owner)).status_code == 403
+        edited = (await api.patch(path, json=edit, headers=admin)).json()
+        assert (edited["priority"], edited["daily_request_limit"], edited["monthly_token_limit"]) == (1, None, 90000)
+        bad = await api.patch(path, json={"priority": 1, "daily_token_limit": 0}, headers=admin)
+        assert bad.status_code == 422
+
+        fake_llm.fail("sk-api-000000001", 403)
+        turns = Turns(assistant, fake_llm)
+        for _ in range(3):
+            assert (await turns.ask())[1] == ["sk-api-000000001"]
+        listed = (await api.get("/api/v1/admin/provider-keys", headers=admin)).json()
+        assert listed[0]["state"] == "parked" and "HTTP 403" in listed[0]["parked_reason"]
+        assert listed[0]["today"]["errors"] == 3
+        assert (await api.post(f"{path}/unpark", headers=owner)).status_code == 403
+        assert (await api.post(f"{path}/unpark", headers=admin)).json()["state"] == "healthy"
+        assert (await api.delete(path, headers=owner)).status_code == 403
+        assert (await api.delete(path, headers=admin)).status_code == 204
+        assert (await api.get("/api/v1/admin/provider-keys", headers=admin)).json() == []
+
+
+async def test_requests_per_minute_are_counted_in_redis_when_configured(
+    assistant: Workspace, fake_llm: FakeOpenAIServer, clean_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not _redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    get_settings.cache_clear()
+    ratelimit.default_limiter.cache_clear()
+    try:
+        await _key("sk-redis-rpm-001", fake_llm, priority=1, requests_per_minute=1)
+        await _key("sk-other-0000002", fake_llm, priority=2)
+        turns = Turns(assistant, fake_llm)
+        assert (await turns.ask())[1] == ["sk-redis-rpm-001"]
+        assert (await turns.ask())[1] == ["sk-other-0000002"]
+        assert isinstance(ratelimit.default_limiter(), ratelimit.RedisRateLimiter)
+    finally:
+        limiter = ratelimit.default_limiter()
+        if isinstance(limiter, ratelimit.RedisRateLimiter):
+            await limiter.close()
+        monkeypatch.delenv("REDIS_URL")
+        get_settings.cache_clear()
+        ratelimit.default_limiter.cache_clear()

@@ -50,3 +50,57 @@ async def add_platform_key(body: KeyIn, context: PlatformAdmin, session: DbSessi
 @router.get("/admin/provider-keys")
 async def list_platform_keys(context: PlatformAdmin, session: DbSession) -> list[provider_keys.ProviderKeyOut]:
     return await provider_keys.list_keys(session=session, tenant_id=None)
+
+
+class KeySettingsIn(BaseModel):
+    """The priority and every limit (null: no limit); the models and the switch when given."""
+
+    priority: int = 100
+    requests_per_minute: int | None = None
+    daily_request_limit: int | None = None
+    daily_token_limit: int | None = None
+    monthly_token_limit: int | None = None
+    models: list[str] | None = Field(default=None, max_length=50)
+    enabled: bool | None = None
+
+
+def _settings(body: KeySettingsIn) -> dict[str, object]:
+    limits = {name: getattr(body, name) for name in provider_keys.LIMITS}
+    return {"priority": body.priority, "limits": limits, "models": body.models, "enabled": body.enabled}
+
+
+@router.patch("/provider-keys/{key_id}")
+async def update_tenant_key(
+    key_id: uuid.UUID, body: KeySettingsIn, context: KeysOwner, session: DbSession
+) -> provider_keys.ProviderKeyOut:
+    return await provider_keys.update_key(
+        session=session, tenant_id=context.tenant_id, key_id=key_id, actor_user_id=context.user_id, **_settings(body)
+    )  # type: ignore[arg-type]
+
+
+@router.patch("/admin/provider-keys/{key_id}")
+async def update_platform_key(
+    key_id: uuid.UUID, body: KeySettingsIn, context: PlatformAdmin, session: DbSession
+) -> provider_keys.ProviderKeyOut:
+    return await provider_keys.update_key(
+        session=session, tenant_id=None, key_id=key_id, actor_user_id=context.user_id, **_settings(body)
+    )  # type: ignore[arg-type]
+
+
+@router.post("/admin/provider-keys/{key_id}/unpark")
+async def unpark_platform_key(
+    key_id: uuid.UUID, context: PlatformAdmin, session: DbSession
+) -> provider_keys.ProviderKeyOut:
+    return await provider_keys.unpark_key(session=session, tenant_id=None, key_id=key_id, actor_user_id=context.user_id)
+
+
+@router.delete("/admin/provider-keys/{key_id}", status_code=204)
+async def delete_platform_key(key_id: uuid.UUID, context: PlatformAdmin, session: DbSession) -> None:
+    await provider_keys.delete_key(session=session, tenant_id=None, key_id=key_id, actor_user_id=context.user_id)
+
+
+@router.post("/provider-keys/{key_id}/unpark")
+async def unpark_tenant_key(key_id: uuid.UUID, context: KeysOwner, session: DbSession) -> provider_keys.ProviderKeyOut:
+    return await provider_keys.unpark_key(
+        session=session, tenant_id=context.tenant_id, key_id=key_id, actor_user_id=context.user_id
+    )
