@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant, BotInstance, Dialog, Document, QAPair
 from chatai_app.models._base import utcnow
-from chatai_app.services import handoff, plans, widget
+from chatai_app.services import handoff, plans, system_settings, widget
 from chatai_app.services.errors import NotFound, ValidationFailed
 
 
@@ -44,7 +44,8 @@ async def create_assistant(
     if errors:
         raise ValidationFailed(errors)
     await plans.ensure_within(session=session, tenant_id=tenant_id, resource="assistants")
-    assistant = Assistant(tenant_id=tenant_id, name=name, language=language, system_prompt=system_prompt)
+    assistant = Assistant(tenant_id=tenant_id, name=name, language=language, system_prompt=system_prompt,
+                          handoff_settings=await system_settings.handoff_defaults(session=session))  # fmt: skip
     session.add(assistant)
     await session.flush()
     return AssistantOut.of(assistant)

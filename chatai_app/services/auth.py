@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import User
-from chatai_app.services import account_links, two_factor
+from chatai_app.services import account_links, system_settings, two_factor
 from chatai_app.services.accounts import (
     AuthContext,
     authenticate,
@@ -106,6 +106,8 @@ async def register(
 ) -> OpenedSession:
     await _limit(policy, "signup", client, email)
     is_new = await find_user_by_email(session=session, email=email) is None
+    if is_new:  # an admin may close public sign-up (System settings)
+        await system_settings.require_feature(session=session, name="features.signup_open")
     context = await sign_up(
         session=session, email=email, password=password, full_name=full_name,
         workspace_name=workspace_name, locale=locale,

@@ -36,7 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Document, DocumentFile, KnowledgeSource
 from chatai_app.models._base import utcnow
-from chatai_app.services import plans
+from chatai_app.services import plans, system_settings
 from chatai_app.services.assistants import get_assistant
 from chatai_app.services.errors import Conflict, NotFound, ValidationFailed
 from chatai_app.services.jobs import KNOWLEDGE_QUEUE, TASK_NAMESPACE, enqueue, enqueue_ingestion
@@ -326,6 +326,7 @@ async def add_website(
     recrawl_hours: int = 0,
 ) -> SourceOut:
     await get_assistant(session=session, tenant_id=tenant_id, assistant_id=assistant_id)
+    await system_settings.require_feature(session=session, name="features.website_import")
     errors: dict[str, str] = {}
     try:
         start = validate_start_url(url)
