@@ -8,7 +8,7 @@ import reflex as rx
 from chatai_app.components.i18n import t
 from chatai_app.components.layout import field_error
 from chatai_app.pages.admin_console import _shell, _table
-from chatai_app.services.plans import RESOURCES
+from chatai_app.state.admin_settings import RESOURCES
 from chatai_app.state.admin_settings import AdminSettingsState as S
 from chatai_app.state.session import SessionState
 

@@ -13,6 +13,7 @@ from chatai_app.state.admin_console import _AdminBase
 from chatai_app.state.session import SessionState
 
 S = system_settings
+RESOURCES = plans.RESOURCES  # the plan limits a page shows
 
 
 def _shown(key: str, value: Any) -> str:
