@@ -100,16 +100,29 @@ async def test_429_and_5xx_rotate_to_the_next_key_within_the_turn(
     assert pool["sk-…0003"].state == "healthy" and pool["sk-…0003"].today["requests"] == 1
     assert _usage(clean_db, third)[0] == 1
 
-    # Every key fails or cools down: the engine's existing fallback (the apology), and the user's message stays.
+    # Every key fails or cools down: the key this turn saw failing with a 5xx is retried after the engine's backoff
+    # (twice), then the engine's existing fallback (the apology); the user's message stays.
     fake_llm.fail("sk-third-0000003", 503)
     result, called = await turns.ask()
-    assert called == ["sk-third-0000003"]
+    assert called == ["sk-third-0000003"] * 3
     assert result.outcome == "fallback" and result.reply_text == APOLOGY["en"]
     result, called = await turns.ask()  # nothing usable at all now: no call is made
     assert called == [] and result.outcome == "fallback"
     with psycopg.connect(clean_db) as conn:
         error = conn.execute("SELECT last_error FROM dialogs WHERE id = %s", (result.dialog_id,)).fetchone()[0]
     assert "no usable provider key" in error and "cooling_down" in error
+
+
+async def test_a_single_key_with_a_passing_server_error_answers_after_a_backoff(
+    assistant: Workspace, fake_llm: FakeOpenAIServer, clean_db: str
+) -> None:
+    only = await _key("sk-only-00000001", fake_llm)
+    fake_llm.fail("sk-only-00000001", 502, times=1)
+    result, called = await Turns(assistant, fake_llm).ask()
+    assert result.outcome == "answered" and called == ["sk-only-00000001"] * 2
+    key = (await _pool())["sk-…0001"]
+    assert key.state == "healthy" and "502" in key.last_error  # the success ended the cooldown
+    assert _usage(clean_db, only)[0::3] == (2, 1)  # two requests, one error
 
 
 async def test_three_auth_failures_park_the_key_with_the_reason(

@@ -35,7 +35,7 @@ from chatai_app.settings import get_settings
 log = logging.getLogger(__name__)
 PARK_AFTER_AUTH_FAILURES = 3
 COOLDOWN_RATE_LIMITED_S = 30.0  # a 429 without Retry-After
-COOLDOWN_FAILED_S = 15.0  # 5xx, timeouts, broken streams
+COOLDOWN_FAILED_S = 10.0  # 5xx, timeouts, broken streams
 MAX_COOLDOWN_S = 3600.0
 
 
@@ -90,13 +90,16 @@ async def tokens_this_month(session: AsyncSession, key_ids: Sequence[uuid.UUID])
     return {key_id: int(tokens or 0) for key_id, tokens in rows.all()}
 
 
-def unusable_reason(key: ProviderKey, now: datetime, usage: ProviderKeyUsage | None, month_tokens: int) -> str:
-    """Why the key cannot take a request now ('' when it can); the daily request limit is checked on reserving."""
+def unusable_reason(
+    key: ProviderKey, now: datetime, usage: ProviderKeyUsage | None, month_tokens: int, *, retrying: bool = False
+) -> str:
+    """Why the key cannot take a request now ('' when it can); the daily request limit is checked on reserving.
+    `retrying`: the turn that cooled the key down for a 5xx/timeout tries it again after its backoff."""
     tokens = (usage.prompt_tokens + usage.completion_tokens) if usage else 0
     checks = (
         (not key.enabled, "disabled"),
         (key.parked_at is not None, "parked"),
-        (key.cooldown_until is not None and key.cooldown_until > now, "cooling_down"),
+        (key.cooldown_until is not None and key.cooldown_until > now and not retrying, "cooling_down"),
         (key.daily_request_limit is not None and usage is not None and usage.requests >= key.daily_request_limit,
          "daily_requests"),
         (key.daily_token_limit is not None and tokens >= key.daily_token_limit, "daily_tokens"),
@@ -125,7 +128,12 @@ async def _within_rpm(key: ProviderKey) -> bool:
 
 
 async def lease(
-    *, session: AsyncSession, tenant_id: uuid.UUID, model: str, exclude: frozenset[uuid.UUID] = frozenset()
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    model: str,
+    exclude: frozenset[uuid.UUID] = frozenset(),
+    retrying: frozenset[uuid.UUID] = frozenset(),
 ) -> Lease:
     """The key to call `model` with now (its request counted); raises NoUsableKey when keys serve the model but none
     can be used; the settings endpoint when no key serves it."""
@@ -140,7 +148,7 @@ async def lease(
         if key.id in exclude:
             skipped.append("failed in this turn")
             continue
-        if reason := unusable_reason(key, now, usage.get(key.id), month.get(key.id, 0)):
+        if reason := unusable_reason(key, now, usage.get(key.id), month.get(key.id, 0), retrying=key.id in retrying):
             skipped.append(reason)
         elif not await _within_rpm(key):
             skipped.append("requests_per_minute")
@@ -205,6 +213,11 @@ async def record_failure(*, session: AsyncSession, key_id: uuid.UUID, error: LLM
 Call = Callable[[Lease], Awaitable[Completion]]
 
 
+def _transient(error: LLMUnavailable) -> bool:
+    """A 5xx, a timeout or a broken stream: the same key may answer after a backoff."""
+    return error.status is None or error.status >= 500
+
+
 async def complete(
     *,
     tenant_id: uuid.UUID,
@@ -213,18 +226,27 @@ async def complete(
     on_failure: Callable[[], Awaitable[None]],
     retry_delays_s: Sequence[float] = (),
 ) -> Completion:
-    """One turn's completion: keys in order, the next one after a failure, until one answers or none is left (the
-    last provider error, or NoUsableKey, is raised). The settings endpoint is retried after `retry_delays_s`."""
-    tried: set[uuid.UUID] = set()
+    """One turn's completion: keys in order, the next one after a failure, until one answers. When every usable key
+    has failed, those that failed with a 5xx/timeout are tried again after each of `retry_delays_s` (so does the
+    settings endpoint); then the last provider error (or NoUsableKey when no key could be used at all) is raised."""
+    tried: set[uuid.UUID] = set()  # failed in this turn
+    transient: set[uuid.UUID] = set()  # of those, cooled down by this turn for a 5xx/timeout
     delays, last_error = list(retry_delays_s), None
     while True:
         try:
             async with session_scope() as session:
-                picked = await lease(session=session, tenant_id=tenant_id, model=model, exclude=frozenset(tried))
+                picked = await lease(
+                    session=session, tenant_id=tenant_id, model=model,
+                    exclude=frozenset(tried), retrying=frozenset(transient - tried),
+                )  # fmt: skip
         except NoUsableKey:
-            if last_error is not None:  # every usable key failed in this turn: the provider's own error says why
+            if last_error is None:
+                raise
+            if not (transient and delays):  # the provider's own error says why
                 raise last_error from None
-            raise
+            await asyncio.sleep(delays.pop(0))
+            tried -= transient
+            continue
         try:
             completion = await call(picked)
         except LLMUnavailable as exc:
@@ -238,6 +260,10 @@ async def complete(
             async with session_scope() as session:
                 await record_failure(session=session, key_id=picked.key_id, error=exc)
             tried.add(picked.key_id)
+            if _transient(exc):
+                transient.add(picked.key_id)
+            else:
+                transient.discard(picked.key_id)
             last_error = exc
             continue
         if picked.key_id is not None:
