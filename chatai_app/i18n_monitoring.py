@@ -87,6 +87,11 @@ MONITORING_UI: dict[str, dict[str, str]] = {
     "trace.open": {"en": "trace", "ru": "трассировка"},
     # /admin/settings
     "set.pricing": {"en": "Prices and bonuses", "ru": "Цены и бонусы"},
+    "set.pricing_moved": {
+        "en": "Prices, the welcome bonus, plan limits and handoff defaults are edited on the Settings page.",
+        "ru": "Цены, приветственный бонус, лимиты тарифов и правила передачи оператору настраиваются "
+        "на странице «Настройки».",
+    },
     "set.pricing_help": {
         "en": "Amounts in roubles (1 500 or 99,90); they apply to the next message.",
         "ru": "Суммы в рублях (1 500 или 99,90); действуют со следующего сообщения.",

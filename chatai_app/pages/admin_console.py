@@ -382,7 +382,14 @@ def _log_row(record: rx.Var) -> rx.Component:
         rx.table.cell(rx.badge(record["level"], color_scheme=colour)),
         rx.table.cell(rx.text(record["logger"], size="1"), rx.text(record["process"], size="1", color_scheme="gray")),
         rx.table.cell(rx.text(record["message"], size="1", white_space="pre-wrap", class_name="log-message")),
-        rx.table.cell(rx.text(record["tenant"], size="1")),
+        rx.table.cell(
+            rx.text(record["tenant"], size="1"),
+            rx.cond(record["request"] != "", rx.text("req ", record["request"], size="1", color_scheme="gray")),
+            rx.cond(
+                record["dialog"] != "",
+                rx.link(t("trace.open"), href="/admin/trace?dialog=" + record["dialog"], class_name="log-trace"),
+            ),
+        ),
         class_name="log-row",
     )
 

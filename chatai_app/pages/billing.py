@@ -202,60 +202,14 @@ def billing_page() -> rx.Component:
     )
 
 
-def _admin_field(label: str, name: str, **props) -> rx.Component:
-    return rx.box(
-        rx.text(t(label), size="2", weight="medium", as_="label", html_for=f"pricing-{name}"),
-        rx.input(
-            name=name,
-            id=f"pricing-{name}",
-            default_value=A.pricing.get(name, ""),
-            key=A.pricing.get(name, ""),
-            width="100%",
-            **props,
-        ),
-        field_error(A.errors.get(name, "")),
-    )
-
-
 def admin_billing_page() -> rx.Component:
     return app_shell(
         page_header(t("admin_billing")),
         rx.box(
-            rx.card(
+            rx.card(  # prices, bonuses and limits are edited in forms on /admin/settings (issue 14)
                 rx.heading(t("pricing"), size="4"),
-                rx.text(t("pricing_help"), size="1", color_scheme="gray"),
-                rx.form(
-                    rx.vstack(
-                        _admin_field("message_price", "message"),
-                        _admin_field("widget_message_price", "widget_message"),
-                        _admin_field("welcome_bonus_rub", "welcome_bonus"),
-                        _admin_field("low_balance_thresholds", "thresholds"),
-                        rx.text(t("zero_balance_behaviour"), size="2", weight="medium"),
-                        rx.select.root(
-                            rx.select.trigger(),
-                            rx.select.content(
-                                rx.select.item(t("zero.stop"), value="stop"),
-                                rx.select.item(t("zero.handoff"), value="handoff"),
-                            ),
-                            value=A.pricing.get("zero_balance", "stop"),
-                            on_change=A.set_zero_balance,
-                        ),
-                        rx.text(t("token_prices"), size="2", weight="medium"),
-                        rx.text_area(
-                            name="token_prices",
-                            default_value=A.pricing.get("token_prices", ""),
-                            key=A.pricing.get("token_prices", ""),
-                            rows="3",
-                            width="100%",
-                            id="pricing-tokens",
-                        ),
-                        field_error(A.errors.get("token_prices", "")),
-                        rx.button(t("save"), type="submit", id="pricing-save"),
-                        width="100%",
-                    ),
-                    on_submit=A.save_pricing,
-                    reset_on_submit=False,
-                ),
+                rx.text(t("set.pricing_moved"), size="2", color_scheme="gray"),
+                rx.link(rx.button(t("adm.settings"), variant="soft", id="to-settings"), href="/admin/settings"),
             ),
             rx.vstack(
                 rx.card(

@@ -335,6 +335,8 @@ class AdminLogsState(_AdminBase):
                     "process": r.process,
                     "message": r.message[:2000],
                     "tenant": r.tenant_id,
+                    "request": r.request_id,
+                    "dialog": r.dialog_id,  # links to its trace (/admin/trace)
                 }
                 for r in found
             ]
