@@ -168,3 +168,28 @@ def test_processes_come_from_the_supervisor_status(tmp_path, monkeypatch) -> Non
     found = {h.name: h for h in monitoring._processes(supervision.read_status())}
     assert found["process:web"].state == "ok" and found["process:postgres"].state == "ok"
     assert found["process:worker"].state == "degraded" and "SIGKILL" in found["process:worker"].detail
+
+
+def test_json_lines_carry_the_request_tenant_and_dialog_ids() -> None:
+    import io
+    import json
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logbook.JsonLines("web"))
+    log = logging.getLogger("chatai_app.json_test")
+    log.addHandler(handler)
+    tenant, dialog = uuid.uuid4(), uuid.uuid4()
+    token = logbook.request_context.set("req42")
+    try:
+        with tracing.recording(tenant):
+            tracing.mark_stored(dialog, 7)
+            log.warning("inside a turn")
+        log.warning("after the turn")
+    finally:
+        logbook.request_context.reset(token)
+        log.removeHandler(handler)
+    inside, after = (json.loads(line) for line in out.getvalue().splitlines())
+    assert inside["message"] == "inside a turn" and inside["level"] == "WARNING" and inside["process"] == "web"
+    assert (inside["request_id"], inside["tenant_id"], inside["dialog_id"]) == ("req42", str(tenant), str(dialog))
+    assert "tenant_id" not in after and "dialog_id" not in after and after["request_id"] == "req42"

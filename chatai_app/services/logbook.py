@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import logging
 import os
 import queue
@@ -130,11 +131,49 @@ def install(database_url: str | None = None, process: str = "") -> RingHandler |
             database_url = "postgresql://" + database_url[len(prefix) :]
     _installed = RingHandler(database_url, process or f"pid {os.getpid()}")
     logging.getLogger().addHandler(_installed)
+    if os.environ.get("CHATAI_LOG_FORMAT", "").lower() == "json":
+        use_json_lines(_installed.process)
     if logging.getLogger().level > logging.INFO or logging.getLogger().level == logging.NOTSET:
         for name in ("chatai_app", "bot_fleet"):
             if logging.getLogger(name).level == logging.NOTSET:
                 logging.getLogger(name).setLevel(logging.INFO)
     return _installed
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line, with the ids of what the record was written for (CHATAI_LOG_FORMAT=json)."""
+
+    def __init__(self, process: str) -> None:
+        super().__init__()
+        self.process = process
+
+    def format(self, record: logging.LogRecord) -> str:
+        tenant = getattr(record, "tenant_id", None) or tenant_context.get()
+        dialog = getattr(record, "dialog_id", None) or dialog_context.get()
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "process": self.process,
+            "message": record.getMessage(),
+            "request_id": str(getattr(record, "request_id", "") or request_context.get()) or None,
+            "tenant_id": str(tenant) if tenant else None,
+            "dialog_id": str(dialog) if dialog else None,
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps({k: v for k, v in entry.items() if v is not None}, ensure_ascii=False, default=str)
+
+
+def use_json_lines(process: str) -> None:
+    """Every stream handler of the root logger writes JSON lines (one is added when there is none)."""
+    root = logging.getLogger()
+    streams = [h for h in root.handlers if isinstance(h, logging.StreamHandler) and not isinstance(h, RingHandler)]
+    if not streams:
+        streams = [logging.StreamHandler()]
+        root.addHandler(streams[0])
+    for handler in streams:
+        handler.setFormatter(JsonLines(process))
 
 
 @contextlib.contextmanager
