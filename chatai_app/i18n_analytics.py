@@ -47,7 +47,10 @@ ANALYTICS_UI: dict[str, dict[str, str]] = {
     "an.total_spent": {"en": "Spent on replies", "ru": "Потрачено на ответы"},
     "an.no_spend": {"en": "No paid replies in this period.", "ru": "В этом периоде платных ответов нет."},
     "an.feedback": {"en": "Answer feedback", "ru": "Оценки ответов"},
-    "an.feedback_hint": {"en": "Visitors' 👍 and 👎 on the answers.", "ru": "👍 и 👎 посетителей к ответам."},
+    "an.feedback_hint": {
+        "en": "Users' thumbs up and thumbs down on the answers.",
+        "ru": "Оценки ответов пользователями: нравится и не нравится.",
+    },
     "an.no_data": {"en": "No data for this period yet.", "ru": "За этот период данных пока нет."},
     "an.mon": {"en": "Mon", "ru": "Пн"},
     "an.tue": {"en": "Tue", "ru": "Вт"},
@@ -100,18 +103,22 @@ ANALYTICS_UI: dict[str, dict[str, str]] = {
     "landing.open_console": {"en": "Open the console", "ru": "Открыть консоль"},
     # The admins' funnel (/admin/funnel)
     "funnel.hint": {
-        "en": "Distinct visitors of the landing and sign-up pages, then workspaces created in the period and how "
-        "far they got.",
-        "ru": "Уникальные посетители лендинга и страницы регистрации, затем созданные за период рабочие "
-        "пространства и как далеко они продвинулись.",
+        "en": "Distinct visitors of the landing and sign-up pages, then the workspaces created with the sign-up form "
+        "in the period and how far they got.",
+        "ru": "Уникальные посетители лендинга и страницы регистрации, затем созданные через форму регистрации за "
+        "период рабочие пространства и как далеко они продвинулись.",
     },
     "funnel.step": {"en": "Step", "ru": "Шаг"},
+    "funnel.all_workspaces": {
+        "en": "All workspaces created in the period (the sign-up form, the API, the command line)",
+        "ru": "Все рабочие пространства, созданные за период (форма регистрации, API, командная строка)",
+    },
     "funnel.count": {"en": "Count", "ru": "Количество"},
     "funnel.conversion": {"en": "From the step before", "ru": "От предыдущего шага"},
     "funnel.of_first": {"en": "From the first step", "ru": "От первого шага"},
     "funnel.landing_visit": {"en": "Landing page visitors", "ru": "Посетители лендинга"},
     "funnel.signup_view": {"en": "Viewed the sign-up page", "ru": "Открыли страницу регистрации"},
-    "funnel.account_created": {"en": "Created an account", "ru": "Создали аккаунт"},
+    "funnel.account_created": {"en": "Created an account (sign-up form)", "ru": "Создали аккаунт (форма регистрации)"},
     "funnel.first_assistant": {"en": "Created a first assistant", "ru": "Создали первого ассистента"},
     "funnel.first_content": {
         "en": "Uploaded knowledge or got a first message",

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from chatai_app.api import analytics_routes
 from chatai_app.db import session_scope
-from chatai_app.services import accounts
+from chatai_app.models import Tenant
+from chatai_app.services import accounts, funnel
 from chatai_app.services.permissions import Permission
 from tests.test_api import _client
 from tests.test_security import _routes
@@ -54,6 +56,11 @@ async def test_the_funnel_counts_each_step_with_its_conversion(api: httpx.AsyncC
         assert (await _event(api, visitor, "signup_view")).status_code == 204
     first = await _sign_up(api, "first@example.com")
     await _sign_up(api, "second@example.com")
+    await _sign_up(api, "by-api@example.com")  # not through the sign-up form: beside the funnel, not in it
+    async with session_scope() as session:  # what the sign-up form records with the new workspace
+        for name, visitor in (("first", visitors[0]), ("second", "not a valid id")):
+            tenant = (await session.exec(select(Tenant.id).where(Tenant.name == name))).one()
+            await funnel.record_signup(session=session, visitor_id=visitor, tenant_id=tenant)
     assistant = (await api.post("/api/v1/assistants", json={"name": "Helper"}, headers=first)).json()
     qa = {"question": "When are you open?", "answer": "From 9 to 6."}
     assert (await api.post(f"/api/v1/assistants/{assistant['id']}/qa", json=qa, headers=first)).status_code == 201
@@ -61,6 +68,7 @@ async def test_the_funnel_counts_each_step_with_its_conversion(api: httpx.AsyncC
     admin = await _admin(api)  # a platform admin's own workspace is not a sign-up
     report = await api.get("/api/v1/admin/funnel", params={"days": 7}, headers=admin)
     assert report.status_code == 200, report.text
+    assert report.json()["all_workspaces"] == 3
     steps = [(s["key"], s["count"], s["conversion"]) for s in report.json()["steps"]]
     assert steps == [
         ("landing_visit", 4, None),

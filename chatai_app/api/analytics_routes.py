@@ -85,8 +85,9 @@ async def signup_funnel(
     _: PlatformAdmin, session: DbSession, days: Days = 30, first: First = None, last: Last = None
 ) -> dict[str, Any]:
     window = _window(days, first, last)
-    steps = await funnel.report(session=session, start=window.start, end=window.end)
+    report = await funnel.report(session=session, start=window.start, end=window.end)
     return {
         "period": {"from": window.first_day.isoformat(), "to": window.last_day.isoformat()},
-        "steps": [asdict(s) for s in steps],
+        "steps": [asdict(s) for s in report.steps],
+        "all_workspaces": report.all_workspaces,  # created any way, the sign-up form or not
     }

@@ -42,7 +42,7 @@ def _row(step: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.text(rx.match(step["key"], *[(k, t(f"funnel.{k}")) for k in STEPS], step["key"]), size="2"),
-            rx.progress(value=step["bar"].to(int), max=100, size="1", margin_top="4px"),  # type: ignore[attr-defined]
+            rx.progress(value=step["bar"].to(int), max=100, size="1", margin_top="4px"),
             min_width="10em",
         ),
         rx.table.cell(rx.text(step["count"], weight="bold"), class_name="funnel-count"),
@@ -67,6 +67,7 @@ def funnel_page() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
+        rx.text(t("funnel.all_workspaces"), ": ", F.all_workspaces, size="2", color_scheme="gray", id="funnel-all"),
         denied=F.denied,
     )
 

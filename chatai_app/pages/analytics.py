@@ -80,6 +80,7 @@ def _by_channel_chart(kind: str, title: str, chart_id: str) -> rx.Component:
         ),
         id=chart_id,
         class_name="analytics-chart",
+        width="100%",
         min_width="0",
     )
 
@@ -199,6 +200,7 @@ def _busiest_hours() -> rx.Component:
         ),
         id="analytics-hours",
         class_name="analytics-chart",
+        width="100%",
         min_width="0",
     )
 
@@ -252,8 +254,16 @@ def _feedback() -> rx.Component:
             rx.text(t("an.feedback"), size="2", weight="medium"),
             rx.text(t("an.feedback_hint"), size="1", color_scheme="gray"),
             rx.hstack(
-                rx.text("👍 ", A.feedback_up, size="6", weight="bold", id="feedback-up"),
-                rx.text("👎 ", A.feedback_down, size="6", weight="bold", id="feedback-down"),
+                rx.hstack(
+                    rx.icon("thumbs-up", size=22, color="var(--grass-9)"),
+                    rx.text(A.feedback_up, size="6", weight="bold", id="feedback-up"),
+                    align="center",
+                ),
+                rx.hstack(
+                    rx.icon("thumbs-down", size=22, color="var(--red-9)"),
+                    rx.text(A.feedback_down, size="6", weight="bold", id="feedback-down"),
+                    align="center",
+                ),
                 spacing="5",
             ),
             spacing="2",

@@ -16,14 +16,15 @@ VISITOR_KEY = "chatai_visitor"
 _BEACON_JS = """(function(){try{var s=window.localStorage,k=%(key)s,id=s.getItem(k);
 if(!id||!/^[A-Za-z0-9-]{8,64}$/.test(id)){id=(window.crypto&&crypto.randomUUID)?crypto.randomUUID():
 (Date.now().toString(36)+'-'+Math.random().toString(36).slice(2,12));s.setItem(k,id);}
-var l=(s.getItem('chatai_lang')||'').replace(/"/g,'');
+var l=(s.getItem('chatai_lang')||'').replace(/"/g,''),f=document.getElementById('funnel-visitor-id');if(f){f.value=id;}
 fetch('/api/v1/funnel/events',{method:'POST',headers:{'Content-Type':'application/json'},credentials:'omit',
 keepalive:true,body:JSON.stringify({visitor_id:id,event:%(event)s,lang:(l==='ru'||l==='en')?l:''})})
 .catch(function(){});}catch(e){}})()"""
 
 
 def beacon(event: str) -> rx.Component:
-    """An invisible element that reports `event` (landing_visit | signup_view) once the page is shown."""
+    """An invisible element that reports `event` (landing_visit | signup_view) once the page is shown, and puts the
+    anonymous id into the sign-up form's hidden `visitor_id` field when the page has one."""
     script = _BEACON_JS % {"key": json.dumps(VISITOR_KEY), "event": json.dumps(event)}
     return rx.box(display="none", on_mount=rx.call_script(script.replace("\n", "")), class_name="funnel-beacon")
 

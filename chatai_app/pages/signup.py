@@ -20,6 +20,7 @@ def signup_page() -> rx.Component:
         t("sign_up"),
         rx.form(
             rx.vstack(
+                rx.el.input(type="hidden", name="visitor_id", id="funnel-visitor-id"),  # issue 14: filled by `beacon`
                 field(t("full_name"), "full_name", error=_error("full_name"), auto_complete="name"),
                 field(t("workspace_name"), "workspace_name", error=_error("workspace_name")),
                 field(t("email"), "email", error=_error("email"), type_="email", auto_complete="username"),

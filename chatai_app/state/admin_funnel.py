@@ -33,7 +33,8 @@ class AdminFunnelState(_AdminBase):
     date_from: str = ""
     date_to: str = ""
     period_label: str = ""
-    steps: list[dict[str, str]] = []
+    steps: list[dict[str, Any]] = []
+    all_workspaces: int = 0
 
     @rx.event
     async def load(self):
@@ -53,7 +54,8 @@ class AdminFunnelState(_AdminBase):
     async def _refresh(self) -> Any:
         async def work(session: Any, _context: Any, _: SessionState) -> None:
             window = _window(self.days, self.date_from, self.date_to)
-            steps = await funnel.report(session=session, start=window.start, end=window.end)
+            report = await funnel.report(session=session, start=window.start, end=window.end)
+            steps, self.all_workspaces = report.steps, report.all_workspaces
             self.period_label = f"{window.first_day.isoformat()} — {window.last_day.isoformat()} (UTC)"
             if self.days != "custom":
                 self.date_from, self.date_to = window.first_day.isoformat(), window.last_day.isoformat()
@@ -64,7 +66,7 @@ class AdminFunnelState(_AdminBase):
                     "count": str(s.count),
                     "conversion": _pct(s.conversion),
                     "of_first": _pct(s.count / first if first else None),
-                    "bar": str(round(100 * s.count / max(1, max(x.count for x in steps)))),
+                    "bar": round(100 * s.count / max(1, max(x.count for x in steps))),
                 }
                 for s in steps
             ]

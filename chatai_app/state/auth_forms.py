@@ -9,7 +9,7 @@ import reflex as rx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.db import session_scope
-from chatai_app.services import auth, two_factor
+from chatai_app.services import auth, funnel, two_factor
 from chatai_app.services.auth_sessions import OpenedSession
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.state.session import SessionState
@@ -90,11 +90,15 @@ class SignUpState(rx.State):
         yield
 
         async def register(session: AsyncSession, session_state: SessionState) -> OpenedSession:
-            return await auth.register(
+            opened = await auth.register(
                 session=session, policy=auth.default_policy(), email=form.get("email", ""),
                 password=form.get("password", ""), full_name=form.get("full_name", ""),
                 workspace_name=form.get("workspace_name", ""), locale=session_state.lang,
                 client=session_state.client_info(), kind="web",
             )  # fmt: skip
+            await funnel.record_signup(  # issue 14: the sign-up funnel (the form carries the landing's anonymous id)
+                session=session, visitor_id=form.get("visitor_id", ""), tenant_id=opened.context.tenant_id
+            )
+            return opened
 
         yield await _open_web_session(self, register)
