@@ -193,3 +193,24 @@ def test_json_lines_carry_the_request_tenant_and_dialog_ids() -> None:
     assert inside["message"] == "inside a turn" and inside["level"] == "WARNING" and inside["process"] == "web"
     assert (inside["request_id"], inside["tenant_id"], inside["dialog_id"]) == ("req42", str(tenant), str(dialog))
     assert "tenant_id" not in after and "dialog_id" not in after and after["request_id"] == "req42"
+
+
+async def test_admin_api_serves_monitoring_traces_and_settings(shop: Workspace, clean_db: str) -> None:
+    from chatai_app.services import accounts
+    from tests.team.conftest import _client, log_in
+
+    result = await conversation.handle_incoming(_say(shop, "Hello!"))
+    async with session_scope() as session:
+        await accounts.create_admin(session=session, email="root@example.com", password="correct horse battery 1")
+    async with _client() as api:
+        admin = await log_in(api, "root@example.com")
+        snapshot = (await api.get("/api/v1/admin/monitoring", params={"hours": 6}, headers=admin)).json()
+        trace = (await api.get(f"/api/v1/admin/messages/{result.user_message_id}/trace", headers=admin)).json()
+        missing = await api.get("/api/v1/admin/messages/999999/trace", headers=admin)
+        settings = (await api.get("/api/v1/admin/settings", headers=admin)).json()
+        refused = await api.put("/api/v1/admin/settings", json={"handoff.fallback_after": 11}, headers=admin)
+    assert len(snapshot["messages_per_hour"]) == 6 and snapshot["messages_per_hour"][-1]["api"] == 1
+    assert {h["name"] for h in snapshot["health"]} >= {"database", "queue", "redis"}
+    assert [s["stage"] for s in trace["steps"]] == list(tracing.STAGES) and trace["reply_id"] == result.reply_message_id
+    assert missing.status_code == 404 and settings["features.signup_open"] is True
+    assert refused.status_code == 422 and "handoff.fallback_after" in refused.json()["fields"]

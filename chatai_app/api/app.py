@@ -14,6 +14,7 @@ from chatai_app.api import (
     health_routes,
     knowledge_gap_routes,
     knowledge_routes,
+    monitoring_routes,
     provider_key_routes,
     team_routes,
     telegram_routes,
@@ -48,6 +49,7 @@ def build_api() -> FastAPI:
     api.include_router(admin_routes.router)
     api.include_router(knowledge_gap_routes.router)
     api.include_router(analytics_routes.router)  # issue 14: analytics dashboard, landing funnel
+    api.include_router(monitoring_routes.router)  # issue 14: monitoring, message traces, system settings
     api.add_middleware(widget_routes.OriginGuard)
     api.add_middleware(MetricsMiddleware)
     return api
