@@ -90,20 +90,40 @@ async def tokens_this_month(session: AsyncSession, key_ids: Sequence[uuid.UUID])
     return {key_id: int(tokens or 0) for key_id, tokens in rows.all()}
 
 
-def unusable_reason(
-    key: ProviderKey, now: datetime, usage: ProviderKeyUsage | None, month_tokens: int, *, retrying: bool = False
-) -> str:
-    """Why the key cannot take a request now ('' when it can); the daily request limit is checked on reserving.
-    `retrying`: the turn that cooled the key down for a 5xx/timeout tries it again after its backoff."""
-    tokens = (usage.prompt_tokens + usage.completion_tokens) if usage else 0
+@dataclass(frozen=True)
+class Spent:
+    requests_today: int = 0
+    tokens_today: int = 0
+    tokens_this_month: int = 0
+
+
+async def _spent(session: AsyncSession, key_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Spent]:
+    """Today's requests and tokens and this month's tokens of each key, in one statement."""
+    day, tokens = today(), ProviderKeyUsage.prompt_tokens + ProviderKeyUsage.completion_tokens
+    rows = await session.exec(
+        sa.select(
+            ProviderKeyUsage.key_id,
+            sa.func.sum(ProviderKeyUsage.requests).filter(ProviderKeyUsage.day == day),
+            sa.func.sum(tokens).filter(ProviderKeyUsage.day == day),
+            sa.func.sum(tokens),
+        )
+        .where(ProviderKeyUsage.key_id.in_(key_ids), ProviderKeyUsage.day >= day.replace(day=1))
+        .group_by(ProviderKeyUsage.key_id)
+    )
+    return {key_id: Spent(int(r or 0), int(t or 0), int(m or 0)) for key_id, r, t, m in rows.all()}
+
+
+def unusable_reason(key: ProviderKey, now: datetime, spent: Spent, *, retrying: bool = False) -> str:
+    """Why the key cannot take a request now ('' when it can); the daily request limit is checked again, atomically,
+    on reserving. `retrying`: the turn that cooled the key down for a 5xx/timeout tries it again after its backoff."""
     checks = (
         (not key.enabled, "disabled"),
         (key.parked_at is not None, "parked"),
         (key.cooldown_until is not None and key.cooldown_until > now and not retrying, "cooling_down"),
-        (key.daily_request_limit is not None and usage is not None and usage.requests >= key.daily_request_limit,
-         "daily_requests"),
-        (key.daily_token_limit is not None and tokens >= key.daily_token_limit, "daily_tokens"),
-        (key.monthly_token_limit is not None and month_tokens >= key.monthly_token_limit, "monthly_tokens"),
+        (key.daily_request_limit is not None and spent.requests_today >= key.daily_request_limit, "daily_requests"),
+        (key.daily_token_limit is not None and spent.tokens_today >= key.daily_token_limit, "daily_tokens"),
+        (key.monthly_token_limit is not None and spent.tokens_this_month >= key.monthly_token_limit,
+         "monthly_tokens"),
     )  # fmt: skip
     return next((reason for failed, reason in checks if failed), "")
 
@@ -141,21 +161,19 @@ async def lease(
     if not keys:
         settings = get_settings()
         return Lease(None, settings.openai_api_key, settings.openai_base_url, "settings")
-    ids = [key.id for key in keys]
-    usage, month = await usage_today(session, ids), await tokens_this_month(session, ids)
+    spent = await _spent(session, [key.id for key in keys])
     now, skipped = utcnow(), []
     for key in keys:
         if key.id in exclude:
             skipped.append("failed in this turn")
             continue
-        if reason := unusable_reason(key, now, usage.get(key.id), month.get(key.id, 0), retrying=key.id in retrying):
+        if reason := unusable_reason(key, now, spent.get(key.id, Spent()), retrying=key.id in retrying):
             skipped.append(reason)
         elif not await _within_rpm(key):
             skipped.append("requests_per_minute")
         elif not await _reserve_request(session, key):
             skipped.append("daily_requests")
         else:
-            await session.exec(sa.update(ProviderKey).where(ProviderKey.id == key.id).values(last_used_at=now))
             source = "platform" if key.tenant_id is None else "tenant"
             return Lease(key.id, decrypt(key.api_key_encrypted), key.base_url or None, source)
     raise NoUsableKey(f"no usable provider key for {model}: " + ", ".join(sorted(set(skipped))))
@@ -171,13 +189,17 @@ async def _count(session: AsyncSession, key_id: uuid.UUID, **increments: int) ->
 
 
 async def record_success(*, session: AsyncSession, key_id: uuid.UUID, completion: Completion) -> None:
-    if await session.get(ProviderKey, key_id) is None:  # deleted meanwhile
+    """The tokens from the provider's usage; the key's authentication failures and cooldown end."""
+    touched = await session.exec(
+        sa.update(ProviderKey)
+        .where(ProviderKey.id == key_id)
+        .values(auth_failures=0, cooldown_until=None, last_used_at=utcnow())
+        .returning(ProviderKey.id)
+    )
+    if touched.first() is None:  # deleted meanwhile
         return
     await _count(
         session, key_id, prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens
-    )
-    await session.exec(
-        sa.update(ProviderKey).where(ProviderKey.id == key_id).values(auth_failures=0, cooldown_until=None)
     )
 
 
@@ -196,7 +218,7 @@ async def record_failure(*, session: AsyncSession, key_id: uuid.UUID, error: LLM
         return
     await _count(session, key_id, errors=1, rate_limited=int(error.status == 429))
     now = utcnow()
-    key.last_error, key.last_error_at = error.message[:500], now
+    key.last_error, key.last_error_at, key.last_used_at = error.message[:500], now, now
     if error.status in (401, 403):
         key.auth_failures += 1
         if key.auth_failures >= PARK_AFTER_AUTH_FAILURES and key.parked_at is None:
