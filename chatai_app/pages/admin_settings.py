@@ -193,6 +193,7 @@ def _plans() -> rx.Component:
         rx.text(t("set.plans_help"), size="1", color_scheme="gray"),
         rx.vstack(rx.foreach(S.plans, _plan_form), spacing="3", margin_top="0.5em", width="100%"),
         min_width="0",
+        width="100%",
     )
 
 
@@ -214,8 +215,10 @@ def _history() -> rx.Component:
         rx.box(
             _table(["adm.time", "set.who", "set.setting", "set.previous", "set.new"], row, id="settings-history"),
             overflow_x="auto",
+            width="100%",
         ),
         min_width="0",
+        width="100%",
     )
 
 
