@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -251,7 +253,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             tenant_id, assistant_id = await _workspace(args.provider)
             tokens = await _connect_bots(control, tenant_id, assistant_id, args.bots)
             started = time.monotonic()
-            fleet = _spawn([sys.executable, "-m", "bot_fleet"], env=dict(os.environ), log=fleet_log)
+            profile = {"CHATAI_FLEET_PROFILE": str(ROOT / args.profile)} if args.profile else {}
+            fleet = _spawn([sys.executable, "-m", "bot_fleet"], env=dict(os.environ, **profile), log=fleet_log)
             while _statuses(url).get("running", 0) < args.bots and time.monotonic() - started < args.timeout_s:  # noqa: ASYNC110 - another process
                 await asyncio.sleep(0.5)
             all_running_s = time.monotonic() - started
@@ -280,6 +283,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 items.append([token, chat_id, f"{QUESTIONS[i % len(QUESTIONS)]} (order {i})"])
             cpu_before = {"fleet": _cpu_each([fleet.pid]), "postgres": _cpu_each(_postgres_pids(url)),
                           "fakes": _cpu_each(fakes)}  # fmt: skip
+            if args.profile:
+                fleet.send_signal(signal.SIGUSR1)  # the fleet profiles its loop thread from here to the next one
             began_wall, began = time.time(), time.monotonic()
             # All at once (--rate 0), or paced: a slice every 0.1 s, so latency shows the service, not the queue.
             step = max(1, len(items)) if args.rate <= 0 else max(1, round(args.rate / 10))
@@ -303,6 +308,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             burst_cpu = {"fleet": _cpu_since(cpu_before["fleet"], [fleet.pid]),
                          "postgres": _cpu_since(cpu_before["postgres"], _postgres_pids(url)),
                          "fakes": _cpu_since(cpu_before["fakes"], fakes)}  # fmt: skip
+            if args.profile:
+                fleet.send_signal(signal.SIGUSR1)
             await asyncio.sleep(args.dup_window_s)  # a late duplicate would show up here
             sent = (await control.get("/_control/sent")).json()
             stats = (await control.get("/_control/stats")).json()
@@ -327,6 +334,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "bot_statuses_after": _statuses(url),
                 "fleet_log_errors": _log_errors(fleet_log),
             }
+            if args.profile:
+                report["profile"] = _profile_parts(ROOT / args.profile, tally["answered"])
     finally:
         for process in (fleet, telegram, llm):
             if process is not None:
@@ -339,6 +348,32 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
         await dispose_engines()
     return report
+
+
+def _profile_parts(path: Path, answered: int) -> dict[str, Any]:
+    """A profile of the burst (the fleet's event loop thread, bot_fleet/__main__.py; or the engine's, --engine-only):
+    CPU time per reply of that thread, and its own time (not its callees') by package. Cumulative times are left
+    out: cProfile counts a coroutine again on every resumption, so they add up to more than the whole."""
+    import pstats
+
+    for _ in range(100):
+        if path.exists():
+            break
+        time.sleep(0.1)
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    total = sum(tt for _, _, tt, _, _ in stats.values())
+    per = max(answered, 1)
+    by_package: dict[str, float] = {}
+    for (file, _, _), (_, _, tt, _, _) in stats.items():
+        key = next((p for p in ("chatai_app", "bot_fleet", "aiogram", "pydantic", "aiohttp", "sqlalchemy", "psycopg",
+                                "openai", "httpx", "httpcore", "numpy", "asyncio") if f"/{p}/" in file),
+                   "builtins (C calls)" if file == "~" else "other")  # fmt: skip
+        by_package[key] = by_package.get(key, 0.0) + tt
+    ordered = sorted(by_package.items(), key=lambda kv: -kv[1])
+    return {
+        "loop_thread_cpu_s_per_reply": round(total / per, 4),
+        "own_cpu_s_per_reply_by_package": {k: round(v / per, 4) for k, v in ordered},
+    }
 
 
 async def engine_floor(args: argparse.Namespace) -> dict[str, Any]:
@@ -384,8 +419,14 @@ async def engine_floor(args: argparse.Namespace) -> dict[str, Any]:
             for n in numbers:
                 outcomes.append(await turn(n))
 
+        profiler = cProfile.Profile(time.thread_time) if args.profile else None
+        if profiler is not None:
+            profiler.enable()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.monotonic() - began
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(ROOT / args.profile))
         used = {"engine": _cpu_since(before["engine"], [me.pid]),
                 "postgres": _cpu_since(before["postgres"], _postgres_pids(url)),
                 "fakes": _cpu_since(before["fakes"], fakes)}  # fmt: skip
@@ -403,6 +444,7 @@ async def engine_floor(args: argparse.Namespace) -> dict[str, Any]:
         "answered": outcomes.count("answered"),
         "replies_per_s": round(len(outcomes) / elapsed, 1),
         "cpu_s_per_reply": {k: round(seconds / max(len(outcomes), 1), 4) for k, seconds in used.items()},
+        **({"profile": _profile_parts(ROOT / args.profile, len(outcomes))} if args.profile else {}),
     }
 
 
@@ -432,6 +474,7 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rate", type=float, default=0, help="updates offered per second (0: all at once)")
     parser.add_argument("--measure-fake", action="store_true", help="only measure the fake Bot API's getUpdates/s")
     parser.add_argument("--engine-only", action="store_true", help="the floor: --updates turns, the engine alone")
+    parser.add_argument("--profile", help="pstats file: profile the burst (fleet loop; engine with --engine-only)")
     args = parser.parse_args(argv)
     if args.measure_fake:
         report = await _measure_fake()

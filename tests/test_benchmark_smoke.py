@@ -97,11 +97,12 @@ def test_http_chat_load(clean_db: str) -> None:
 
 def test_multinode_load(clean_db: str) -> None:
     report = _bench(
-        "multinode_load", "--visitors", "2", "--messages", "2", "--articles", "1", "--out", "-", database_url=clean_db,
-        timeout_s=180,
+        "multinode_load", "--visitors", "2", "--messages", "2", "--articles", "1", "--operators", "1", "--bots", "2",
+        "--updates", "2", "--out", "-", database_url=clean_db, timeout_s=300,
     )  # fmt: skip
-    assert [report[k]["answered"] for k in ("one_node", "two_nodes", "two_nodes_one_killed")] == [4, 4, 4]
-    assert report["two_nodes_one_killed"]["lost"] == 0
+    rounds = [report[k] for k in ("one_node", "two_nodes", "two_nodes_one_killed")]
+    assert [r["answered"] for r in rounds] == [4, 4, 4] and [r["telegram"]["answered"] for r in rounds] == [2, 2, 2]
+    assert report["two_nodes_one_killed"]["lost"] == 0 and all(r["operators"]["requests"] for r in rounds)
 
 
 def test_report_renders_every_row() -> None:
