@@ -45,15 +45,22 @@ def _axes() -> list[rx.Component]:
 
 
 def _messages_chart() -> rx.Component:
-    bars = [rx.recharts.bar(data_key=c, stack_id="m", fill=colour, name=c) for c, colour in COLOURS.items()]
+    bars = [
+        rx.recharts.bar(data_key=c, stack_id="m", fill=colour, name=c, is_animation_active=False)
+        for c, colour in COLOURS.items()
+    ]
     return rx.recharts.bar_chart(*bars, *_axes(), data=M.messages, height=CHART_HEIGHT, width="100%")
 
 
 def _llm_chart() -> rx.Component:
     return rx.recharts.composed_chart(
-        rx.recharts.bar(data_key="errors", fill="#eb5757", y_axis_id="count", name="errors"),
-        rx.recharts.line(data_key="p50_ms", stroke="#2f80ed", y_axis_id="ms", dot=False, name="p50 ms"),
-        rx.recharts.line(data_key="p95_ms", stroke="#9b51e0", y_axis_id="ms", dot=False, name="p95 ms"),
+        rx.recharts.bar(data_key="errors", fill="#eb5757", y_axis_id="count", name="errors", is_animation_active=False),
+        rx.recharts.line(
+            data_key="p50_ms", stroke="#2f80ed", y_axis_id="ms", dot=False, name="p50 ms", is_animation_active=False
+        ),
+        rx.recharts.line(
+            data_key="p95_ms", stroke="#9b51e0", y_axis_id="ms", dot=False, name="p95 ms", is_animation_active=False
+        ),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="hour", tick_line=False, font_size=11, min_tick_gap=12),
         rx.recharts.y_axis(y_axis_id="ms", width=44, font_size=11),
@@ -68,9 +75,9 @@ def _llm_chart() -> rx.Component:
 
 def _jobs_chart() -> rx.Component:
     return rx.recharts.bar_chart(
-        rx.recharts.bar(data_key="deferred", fill="#56ccf2", name="queued"),
-        rx.recharts.bar(data_key="succeeded", fill="#27ae60", name="done"),
-        rx.recharts.bar(data_key="failed", fill="#eb5757", name="failed"),
+        rx.recharts.bar(data_key="deferred", fill="#56ccf2", name="queued", is_animation_active=False),
+        rx.recharts.bar(data_key="succeeded", fill="#27ae60", name="done", is_animation_active=False),
+        rx.recharts.bar(data_key="failed", fill="#eb5757", name="failed", is_animation_active=False),
         *_axes(),
         data=M.jobs,
         height=CHART_HEIGHT,
@@ -80,7 +87,7 @@ def _jobs_chart() -> rx.Component:
 
 def _bots_chart() -> rx.Component:
     return rx.recharts.bar_chart(
-        rx.recharts.bar(data_key="count", fill="#2f80ed", name="bots"),
+        rx.recharts.bar(data_key="count", fill="#2f80ed", name="bots", is_animation_active=False),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="status", tick_line=False, font_size=11),
         rx.recharts.y_axis(allow_decimals=False, width=36, font_size=11),
@@ -178,6 +185,7 @@ def _figures() -> rx.Component:
         ),
         _figure("mon.bots", M.figures["bots"], "fig-bots"),
         class_name="grid-3",
+        width="100%",
     )
 
 
@@ -188,8 +196,13 @@ def monitoring_page() -> rx.Component:
         _figures(),
         rx.card(
             rx.text(t("mon.health"), size="2", weight="medium"),
-            _table(["mon.part", "status", "mon.detail"], rx.foreach(M.health, _health_row), id="health"),
+            rx.box(
+                _table(["mon.part", "status", "mon.detail"], rx.foreach(M.health, _health_row), id="health"),
+                overflow_x="auto",
+                width="100%",
+            ),
             min_width="0",
+            width="100%",
         ),
         rx.box(
             _chart_card("mon.messages_per_hour", _messages_chart(), "chart-messages"),
@@ -197,13 +210,19 @@ def monitoring_page() -> rx.Component:
             _chart_card("mon.jobs_per_hour", _jobs_chart(), "chart-jobs"),
             _chart_card("mon.bots_by_status", _bots_chart(), "chart-bots"),
             class_name="grid-2",
+            width="100%",
         ),
         rx.cond(
             M.failing_bots.length() > 0,  # type: ignore[attr-defined]
             rx.card(
                 rx.text(t("mon.failing_bots"), size="2", weight="medium"),
-                _table(["mon.bot", "workspace", "status", "mon.error"], rx.foreach(M.failing_bots, _failing_bot)),
+                rx.box(
+                    _table(["mon.bot", "workspace", "status", "mon.error"], rx.foreach(M.failing_bots, _failing_bot)),
+                    overflow_x="auto",
+                    width="100%",
+                ),
                 min_width="0",
+                width="100%",
             ),
         ),
         rx.text(t("mon.hint"), size="1", color_scheme="gray"),
@@ -282,6 +301,7 @@ def _trace_card() -> rx.Component:
             width="100%",
         ),
         min_width="0",
+        width="100%",
     )
 
 
@@ -310,6 +330,7 @@ def _dialog_lists() -> rx.Component:
             rx.card(rx.text(t("trace.dialog_logs"), size="2", weight="medium"), rx.vstack(logs), min_width="0"),
         ),
         class_name="grid-2",
+        width="100%",
     )
 
 

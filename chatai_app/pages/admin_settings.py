@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from chatai_app.components.i18n import t
+from chatai_app.components.i18n import enum_label, t
 from chatai_app.components.layout import field_error
 from chatai_app.pages.admin_console import _shell, _table
 from chatai_app.state.admin_settings import RESOURCES
@@ -137,6 +137,7 @@ def _handoff() -> rx.Component:
             reset_on_submit=False,
         ),
         min_width="0",
+        width="100%",
     )
 
 
@@ -150,6 +151,7 @@ def _features() -> rx.Component:
             spacing="3",
         ),
         min_width="0",
+        width="100%",
     )
 
 
@@ -169,9 +171,9 @@ def _plan_form(plan: rx.Var) -> rx.Component:
         )
 
     return rx.form(
-        rx.input(type="hidden", name="code", value=plan["code"]),
+        rx.el.input(type="hidden", name="code", value=plan["code"]),
         rx.hstack(
-            rx.text(plan["name"], weight="bold", size="2", min_width="6em"),
+            rx.text(enum_label(plan["code"], "plan"), weight="bold", size="2", min_width="6em"),
             cell("price", "set.monthly_price"),
             *[cell(r, f"limit.{r}") for r in RESOURCES],
             rx.button(t("save"), type="submit", size="1", class_name="save-plan"),
@@ -203,7 +205,7 @@ def _history() -> rx.Component:
         lambda c: rx.table.row(
             rx.table.cell(c["at"], size="1"),
             rx.table.cell(rx.text(c["actor"], size="1")),
-            rx.table.cell(rx.code(c["key"], size="1")),
+            rx.table.cell(rx.text(enum_label(c["key"], "setkey"), size="1"), rx.code(c["key"], size="1")),
             rx.table.cell(rx.text(c["previous"], size="1", color_scheme="gray")),
             rx.table.cell(rx.text(c["value"], size="1")),
             class_name="settings-change",
@@ -225,7 +227,12 @@ def _history() -> rx.Component:
 def settings_page() -> rx.Component:
     return _shell(
         "adm.settings",
-        rx.box(_pricing(), rx.vstack(_handoff(), _features(), spacing="4", min_width="0"), class_name="grid-2"),
+        rx.box(
+            _pricing(),
+            rx.vstack(_handoff(), _features(), spacing="4", min_width="0", width="100%"),
+            class_name="grid-2",
+            width="100%",
+        ),
         _plans(),
         _history(),
         denied=S.denied,
