@@ -26,6 +26,7 @@ import httpx
 import psycopg
 import pytest
 
+from bot_fleet.fleet import Fleet
 from chatai_app.db import dispose_engines, session_scope
 from chatai_app.services import accounts, inbox, plans, telegram
 from chatai_app.services.knowledge import documents
@@ -94,8 +95,8 @@ async def _events(client: httpx.AsyncClient, url: str, seen: list[tuple[str, dic
 
 
 async def test_web_nodes_share_live_events_and_a_killed_node_loses_nothing(
-    shop: Workspace,
-    two_api_nodes: list[str],  # noqa: F811
+    shop: Workspace,  # noqa: F811
+    two_api_nodes: list[str],
 ) -> None:
     node_a, node_b = two_api_nodes
     await _with_knowledge(shop)
@@ -184,6 +185,36 @@ async def test_leases_count_live_fleets_and_a_dead_fleets_bots_can_be_taken(on_r
         await leases.close()
 
 
+async def test_fleets_on_postgresql_leases_take_fair_shares_and_the_rest_when_one_stops(
+    shop: Workspace,  # noqa: F811
+    fake_telegram: FakeTelegram,  # noqa: F811
+    clean_db: str,
+) -> None:
+    """The embedded default (no Redis): advisory locks. Alone a fleet runs every bot; a second one takes its
+    share (ceil(3 / 2) = 2, so 2 + 1); when it stops, the first runs all three again."""
+    async with session_scope() as session:
+        await plans.assign_plan(session=session, tenant_id=shop.tenant_id, plan_code="enterprise")
+    for i in range(3):
+        token = fake_telegram.add_bot(920000 + i, f"pg_share_bot_{i}")
+        await telegram.connect_bot(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, token=token)
+    first, second = Fleet(), Fleet()
+    stops = [asyncio.Event(), asyncio.Event()]
+    runs = [asyncio.create_task(first.run(stops[0]))]
+    try:
+        await wait_until(lambda: len(first.runners) == 3, within_s=30)
+        assert first.fleets == 1
+        runs.append(asyncio.create_task(second.run(stops[1])))
+        await wait_until(lambda: sorted([len(first.runners), len(second.runners)]) == [1, 2], within_s=30)
+        assert first.fleets == second.fleets == 2 and not set(first.runners) & set(second.runners)
+        stops[1].set()
+        await asyncio.wait_for(runs[1], timeout=30)
+        await wait_until(lambda: len(first.runners) == 3, within_s=30)
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*runs, return_exceptions=True), timeout=30)
+
+
 async def test_two_fleets_split_the_bots_and_the_survivor_of_a_kill_takes_them_all(
     shop: Workspace,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
@@ -228,9 +259,9 @@ async def test_two_fleets_split_the_bots_and_the_survivor_of_a_kill_takes_them_a
 
 
 async def test_an_ingestion_survives_the_death_of_one_of_two_workers(
-    shop: Workspace,
+    shop: Workspace,  # noqa: F811
     on_redis: str,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     workers = [_spawn([sys.executable, "-m", "chatai_app.worker"], tmp_path / f"worker-{i}.log") for i in range(2)]
     try:

@@ -12,6 +12,7 @@ resync, with one renewal (a heartbeat) per fleet instead of one per bot.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any, Protocol
 
@@ -40,6 +41,9 @@ class LeaseManager(Protocol):
 
 
 class PostgresLeases:
+    """One connection holds every lock of this fleet; one call at a time uses it (the heartbeat runs beside the
+    fleet's resync: two calls opening a connection at once would leave a second one holding a presence)."""
+
     LIVE_FLEETS = (
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
         " AND classid = %s::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -50,6 +54,7 @@ class PostgresLeases:
         self._conn: Any = None
         self._held: set[str] = set()
         self._present = False
+        self._lock = asyncio.Lock()
 
     async def _connection(self) -> Any:
         import psycopg
@@ -60,50 +65,59 @@ class PostgresLeases:
             self._present = False
         return self._conn
 
+    def _lost(self) -> None:
+        self._conn = None
+        self._held.clear()
+        self._present = False
+
     async def heartbeat(self) -> int:
         import psycopg
 
-        try:
-            conn = await self._connection()
-            while not self._present:  # a random member id; another fleet with the same one: draw again
-                member = secrets.randbelow(2**31 - 1) + 1
-                sql = "SELECT pg_try_advisory_lock(%s, %s)"
-                self._present = bool((await (await conn.execute(sql, (FLEET_LOCK_CLASS, member))).fetchone())[0])
-            return max(1, int((await (await conn.execute(self.LIVE_FLEETS, (FLEET_LOCK_CLASS,))).fetchone())[0]))
-        except psycopg.OperationalError:
-            self._conn = None
-            self._held.clear()
-            raise
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                while not self._present:  # a random member id; another fleet with the same one: draw again
+                    member = secrets.randbelow(2**31 - 1) + 1
+                    sql = "SELECT pg_try_advisory_lock(%s, %s)"
+                    self._present = bool((await (await conn.execute(sql, (FLEET_LOCK_CLASS, member))).fetchone())[0])
+                live = (await (await conn.execute(self.LIVE_FLEETS, (FLEET_LOCK_CLASS,))).fetchone())[0]
+            except psycopg.OperationalError:
+                self._lost()
+                raise
+        return max(1, int(live))
 
     async def acquire(self, name: str) -> bool:
-        if name in self._held:
-            return True
-        conn = await self._connection()
-        row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,))).fetchone()
-        if row[0]:
-            self._held.add(name)
-        return bool(row[0])
+        async with self._lock:
+            if name in self._held:
+                return True
+            conn = await self._connection()
+            sql = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))"
+            if (await (await conn.execute(sql, (name,))).fetchone())[0]:
+                self._held.add(name)
+                return True
+            return False
 
     async def release(self, name: str) -> None:
-        if name in self._held and self._conn is not None and not self._conn.closed:
-            await self._conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
-        self._held.discard(name)
+        async with self._lock:
+            if name in self._held and self._conn is not None and not self._conn.closed:
+                await self._conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
+            self._held.discard(name)
 
     async def renew(self) -> set[str]:
         import psycopg
 
-        try:
-            await (await self._connection()).execute("SELECT 1")
-        except psycopg.OperationalError:
-            self._conn = None
-            self._held.clear()
-        return set(self._held)
+        async with self._lock:
+            try:
+                await (await self._connection()).execute("SELECT 1")
+            except psycopg.OperationalError:
+                self._lost()
+            return set(self._held)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()  # the server releases every advisory lock of this session
-        self._held.clear()
-        self._present = False
+        async with self._lock:
+            if self._conn is not None:
+                await self._conn.close()  # the server releases every advisory lock of this session
+            self._lost()
 
 
 _NOW_MS = "local t = redis.call('time') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
