@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Protocol
 
@@ -14,6 +15,30 @@ OFFLINE_MODEL = "offline:multilingual-e5-small-q4"
 OPENAI_PREFIX = "openai:"
 EMBED_BATCH = 16
 QUERY_BATCH = 32  # concurrent questions embedded in one model call (~30% less CPU each than one by one)
+QUERY_CACHE = 4096  # recent questions' vectors kept per process (a repeated question skips the model)
+
+
+class _VectorCache:
+    """The vectors of the most recently asked questions, least recently used out first (any thread)."""
+
+    def __init__(self, size: int = QUERY_CACHE) -> None:
+        self._size = size
+        self._items: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> list[float] | None:
+        with self._lock:
+            vector = self._items.get(text)
+            if vector is not None:
+                self._items.move_to_end(text)
+            return vector
+
+    def put(self, text: str, vector: list[float]) -> None:
+        with self._lock:
+            self._items[text] = vector
+            self._items.move_to_end(text)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 class EmbeddingProvider(Protocol):
@@ -39,6 +64,7 @@ class OfflineE5Provider:
         self._model = E5()
         self._lock = threading.Lock()  # the C engine is not re-entrant
         self._batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _QueryBatch] = weakref.WeakKeyDictionary()
+        self._cache = _VectorCache()
 
     def _passages(self, texts: list[str]) -> list[list[float]]:
         with self._lock:
@@ -57,12 +83,18 @@ class OfflineE5Provider:
 
     async def embed_query(self, text: str) -> list[float]:
         """Questions asked while the model is busy wait for it together and are embedded in one call (a burst
-        of a fleet's updates); a lone question goes at once. Vectors are the same as one by one."""
+        of a fleet's updates); a lone question goes at once. Vectors are the same as one by one. A question asked
+        recently (the same text) is answered from the cache without the model."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
         loop = asyncio.get_running_loop()
         batch = self._batches.get(loop)
         if batch is None:
             batch = self._batches[loop] = _QueryBatch(self._queries)
-        return await batch.embed(text)
+        vector = await batch.embed(text)
+        self._cache.put(text, vector)
+        return vector
 
     async def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Query-side ('query: ') vectors, for texts compared with questions (Q&A pairs)."""

@@ -50,11 +50,11 @@ _TERMS_SQL = sa.text("""
           FROM words
     )
     SELECT w, ru || en AS lexemes,
-           (SELECT count(*) FROM knowledge_chunks t
-             WHERE t.tenant_id = :tenant AND t.assistant_id = :assistant
-               AND t.tsv @@ to_tsquery('simple', array_to_string(
-                     ARRAY(SELECT quote_literal(x) FROM unnest(ru || en) AS x), ' | '))) AS df,
-           (SELECT count(*) FROM knowledge_chunks t WHERE t.tenant_id = :tenant AND t.assistant_id = :assistant) AS n
+           (SELECT coalesce(sum(s.df), 0) FROM search_term_stats s  -- kept by triggers (migration 0013)
+             WHERE s.tenant_id = :tenant AND s.assistant_id = :assistant AND s.source = 'chunk'
+               AND s.lexeme = ANY(ru || en)) AS df,
+           (SELECT coalesce(max(s.n), 0) FROM search_scope_stats s
+             WHERE s.tenant_id = :tenant AND s.assistant_id = :assistant AND s.source = 'chunk') AS n
       FROM lex
      WHERE cardinality(ru) > 0 AND cardinality(en) > 0
 """)

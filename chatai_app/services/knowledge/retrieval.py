@@ -27,6 +27,14 @@ QA_EXACT_SIMILARITY = 0.8  # pg_trgm similarity of the question texts
 PRESELECT = 500
 RERANK_N = 20  # fused candidates whose evidence is looked at
 BM25_K1, BM25_B = 1.2, 0.75
+HNSW_EF_SEARCH = 100
+WIDE_MATCH = 3000  # candidates by any shared lexeme while their frequencies sum to at most this
+MAX_PAIRED = 6  # beyond it, chunks sharing two of this many rarest lexemes
+# One round trip for both settings of this transaction's vector queries.
+VECTOR_SETTINGS = (
+    f"SELECT set_config('hnsw.ef_search', '{HNSW_EF_SEARCH}', true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
 
 # An OR-query of the question's lexemes under both configurations (`websearch_to_tsquery` would AND them).
 OR_QUERY = """
@@ -69,11 +77,14 @@ class Hit:
         }
 
 
-def _fts_sql(table: str) -> sa.TextClause:
+def _fts_sql(table: str, source: str) -> sa.TextClause:
     """BM25 over PostgreSQL full-text lexemes (ts_rank has no IDF, which costs ~10 points of hit@1).
 
-    The GIN index finds chunks sharing any query lexeme; the best PRESELECT of them by ts_rank_cd
-    are scored with BM25, using document frequencies over the assistant's whole scope.
+    Document frequencies, N and the average length come from the assistant's term statistics (migration 0013,
+    kept by triggers), not from counting at query time. The GIN index finds the candidates: chunks sharing any
+    query lexeme while those are at most WIDE_MATCH rows by their frequencies; beyond that (a large knowledge
+    base), chunks sharing at least two of the question's MAX_PAIRED rarest lexemes, so ts_rank_cd does not run over
+    most of the table. The best PRESELECT candidates by ts_rank_cd are scored with BM25.
     """
     return sa.text(f"""
         WITH terms AS (
@@ -81,37 +92,42 @@ def _fts_sql(table: str) -> sa.TextClause:
                 tsvector_to_array(to_tsvector('russian', :q)) || tsvector_to_array(to_tsvector('english', :q))
             ) AS lexeme
         ),
-        query AS (SELECT {OR_QUERY} AS tsq),
-        candidates AS (
-            SELECT t.id, t.tsv FROM {table} t, query
-             WHERE t.tenant_id = :tenant AND t.assistant_id = :assistant AND t.tsv @@ query.tsq
-             ORDER BY ts_rank_cd(t.tsv, query.tsq) DESC LIMIT {PRESELECT}
-        ),
         stats AS (
-            SELECT (SELECT count(*) FROM {table} WHERE tenant_id = :tenant AND assistant_id = :assistant)::float AS n,
-                   greatest(avg(length(tsv)), 1)::float AS avgdl
-              FROM candidates
+            SELECT greatest(n, 1)::float AS n, greatest(total_length::float / greatest(n, 1), 1) AS avgdl
+              FROM search_scope_stats
+             WHERE tenant_id = :tenant AND assistant_id = :assistant AND source = '{source}'
         ),
         df AS (
-            SELECT terms.lexeme, count(t.id)::float AS df
-              FROM terms JOIN {table} t
-                ON t.tenant_id = :tenant AND t.assistant_id = :assistant
-               AND t.tsv @@ to_tsquery('simple', quote_literal(terms.lexeme))
-             GROUP BY terms.lexeme
+            SELECT s.lexeme, s.df::float AS df FROM search_term_stats s JOIN terms ON terms.lexeme = s.lexeme
+             WHERE s.tenant_id = :tenant AND s.assistant_id = :assistant AND s.source = '{source}'
+        ),
+        rare AS (SELECT lexeme, row_number() OVER (ORDER BY df, lexeme) AS r FROM df ORDER BY df, lexeme
+                 LIMIT {MAX_PAIRED}),
+        query AS (
+            SELECT {OR_QUERY} AS tsq,
+                   CASE WHEN (SELECT coalesce(sum(df), 0) FROM df) <= {WIDE_MATCH} OR (SELECT count(*) FROM df) < 2
+                        THEN {OR_QUERY}
+                        ELSE (SELECT to_tsquery('simple', string_agg(
+                                  '(' || quote_literal(a.lexeme) || ' & ' || quote_literal(b.lexeme) || ')', ' | '))
+                                FROM rare a JOIN rare b ON a.r < b.r)
+                   END AS matching
+        ),
+        candidates AS (
+            SELECT t.id, t.tsv FROM {table} t, query
+             WHERE t.tenant_id = :tenant AND t.assistant_id = :assistant AND t.tsv @@ query.matching
+             ORDER BY ts_rank_cd(t.tsv, query.tsq) DESC LIMIT {PRESELECT}
         )
-        SELECT c.id::text,
-               sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-                   * u.tf * ({BM25_K1} + 1)
-                   / (u.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(c.tsv) / stats.avgdl))
-               ) AS score
-          FROM candidates c
+        SELECT c.id::text, bm25.score
+          FROM candidates c CROSS JOIN stats
           CROSS JOIN LATERAL (
-              SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf FROM unnest(c.tsv)
-          ) u
-          JOIN df ON df.lexeme = u.lexeme
-          CROSS JOIN stats
-         GROUP BY c.id
-         ORDER BY score DESC, c.id
+              SELECT sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
+                         * u.tf * ({BM25_K1} + 1)
+                         / (u.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(c.tsv) / stats.avgdl))) AS score
+                FROM (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf FROM unnest(c.tsv)) u
+                JOIN df ON df.lexeme = u.lexeme
+          ) bm25
+         WHERE bm25.score IS NOT NULL
+         ORDER BY bm25.score DESC, c.id
          LIMIT :limit
     """)
 
@@ -159,12 +175,11 @@ async def _rankings(
     if mode in ("hybrid", "fts"):
         for kind, table in (("chunk", "knowledge_chunks"), ("qa", "qa_knowledge")):
             found.lists[f"{kind}:fts"] = await _ranked(
-                session, _fts_sql(table), {**scope, "q": query, "limit": CANDIDATES}
+                session, _fts_sql(table, kind), {**scope, "q": query, "limit": CANDIDATES}
             )
     if mode in ("hybrid", "vector"):
         vector = found.vector = await provider.embed_query(query)
-        await session.exec(sa.text("SET LOCAL hnsw.ef_search = 100"))
-        await session.exec(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        await session.exec(sa.text(VECTOR_SETTINGS))
         params = {**scope, "vector": str(vector), "model": provider.name, "limit": CANDIDATES}
         for kind, table in (("chunk", "knowledge_chunks"), ("qa", "qa_knowledge")):
             found.lists[f"{kind}:vector"] = await _ranked(session, _vector_sql(table, len(vector)), params)
