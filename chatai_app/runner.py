@@ -238,8 +238,10 @@ class Supervisor:
         return next(child for child in self.children if child.name == name)
 
     def start(self) -> None:
+        """Start the children not started yet."""
         for child in self.children:
-            child.start()
+            if child.process is None:
+                child.start()
         self.write_status()
 
     def check(self) -> None:
@@ -354,9 +356,8 @@ ROLES = ("web", "worker", "fleet")  # `chatai run --role ...`; the child of the 
 
 
 def _children(env: dict[str, str], port: int, roles: tuple[str, ...] = ROLES) -> list[Child]:
-    reflex = str(Path(sys.executable).parent / "reflex")
-    port_args = ["--frontend-port", str(port), "--backend-port", str(port)]
-    web_args = [reflex, "run", "--env", "prod", "--single-port", *port_args]
+    # `reflex run --env prod --single-port`, without rebuilding a frontend whose sources did not change
+    web_args = [sys.executable, "-m", "chatai_app.web_launcher", "--port", str(port)]
     every = {
         "web": Child("web", web_args, env),
         "worker": Child("worker", [sys.executable, "-m", "chatai_app.worker"], env),
@@ -370,6 +371,22 @@ def _say_where_the_secret_comes_from() -> None:
     assert settings.secret_key  # made now, before the children start
     if "SECRET_KEY" not in os.environ:
         print(f"Signing key: {settings.data_dir / 'secret_key'} (generated once; set SECRET_KEY to manage it)")
+
+
+def _prepare_and_start(supervisor: Supervisor, database_url: str, roles: tuple[str, ...]) -> None:
+    """The web child starts first: its start-up (imports, the check of the built frontend) overlaps the migrations
+    and the first admin; it serves nothing that needs them before `chatai run` says it is running. The worker and
+    the fleet start once the schema is at head."""
+    try:
+        if "web" in roles:
+            supervisor.child("web").start()
+        upgrade_to_head(database_url)  # several nodes may start at once: one migrates, the others wait
+        if "web" in roles:
+            asyncio.run(_bootstrap_admin())
+        supervisor.start()
+    except BaseException:
+        supervisor.stop()
+        raise
 
 
 def run_everything(*, data_dir: Path, port: int, roles: tuple[str, ...] = ROLES) -> int:
@@ -387,9 +404,6 @@ def run_everything(*, data_dir: Path, port: int, roles: tuple[str, ...] = ROLES)
 
     embedded = not get_settings().database_url
     database_url = _database_url(data_dir)
-    upgrade_to_head(database_url)  # several nodes may start at once: one migrates, the others wait
-    if "web" in roles:
-        asyncio.run(_bootstrap_admin())
     database = EmbeddedDatabase(data_dir) if embedded else ExternalDatabase(database_url)
     supervisor = Supervisor(
         _children(_child_env(database_url, port), port, roles),
@@ -399,7 +413,7 @@ def run_everything(*, data_dir: Path, port: int, roles: tuple[str, ...] = ROLES)
     stopping: list[int] = []
     previous = {sig: signal.signal(sig, lambda signum, _frame: stopping.append(signum)) for sig in STOP_SIGNALS}
     try:
-        supervisor.start()
+        _prepare_and_start(supervisor, database_url, roles)
         if "web" in roles and not _wait_until_served(f"http://127.0.0.1:{port}/login/", supervisor, stopping):
             if not stopping:
                 print("ChatAI did not come up; see the output above", file=sys.stderr)

@@ -21,6 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+# Imported here, not by the writer thread: a fork while that thread imports leaves the import lock held in the
+# child, whose first database connection then waits forever (a web worker forked right after start-up).
+import psycopg
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +44,11 @@ class RingHandler(logging.Handler):
     def __init__(self, database_url: str, process: str) -> None:
         super().__init__(logging.INFO)
         self.database_url, self.process = database_url, process[:40]
+        self._start_writer()
+
+    def _start_writer(self) -> None:
+        """A fresh queue and writer thread; again in a forked child, where the parent's thread is gone and a lock
+        it held at the fork would stay held."""
         self.queue: queue.Queue[dict[str, object]] = queue.Queue(QUEUE_MAX)
         self._thread = threading.Thread(target=self._run, name="chatai-logbook", daemon=True)
         self._thread.start()
@@ -78,8 +86,6 @@ class RingHandler(logging.Handler):
             self.handleError(record)
 
     def _run(self) -> None:
-        import psycopg
-
         connection = None
         flushes = 0
         while True:
@@ -113,6 +119,15 @@ class RingHandler(logging.Handler):
         while not self.queue.empty() and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(FLUSH_EVERY_S + 0.2)
+
+
+def _after_fork_in_child() -> None:
+    """Forked processes (granian's web workers) write their records too, with a writer of their own."""
+    if _installed is not None:
+        _installed._start_writer()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def install(database_url: str | None = None, process: str = "") -> RingHandler | None:
