@@ -51,6 +51,7 @@ class Lease:
     api_key: str | None
     base_url: str | None
     source: str  # tenant | platform | settings
+    reserved: bool = False  # its request was counted when picked (a daily request limit); else counted on record
 
 
 def today() -> date:
@@ -61,15 +62,37 @@ def serves(key: ProviderKey, model: str) -> bool:
     return key.enabled and (not key.models or model in key.models)
 
 
-async def _candidates(session: AsyncSession, tenant_id: uuid.UUID, model: str) -> list[ProviderKey]:
-    keys = (
-        await session.exec(
-            select(ProviderKey)
-            .where(sa.or_(ProviderKey.tenant_id == tenant_id, ProviderKey.tenant_id.is_(None)))
-            .order_by(ProviderKey.tenant_id.is_(None), ProviderKey.priority, ProviderKey.created_at)
+@dataclass(frozen=True)
+class Spent:
+    requests_today: int = 0
+    tokens_today: int = 0
+    tokens_this_month: int = 0
+
+
+async def _candidates(session: AsyncSession, tenant_id: uuid.UUID, model: str) -> list[tuple[ProviderKey, Spent]]:
+    """The keys that may serve the tenant, in the order they are tried, with what each spent (one statement)."""
+    day, tokens = today(), ProviderKeyUsage.prompt_tokens + ProviderKeyUsage.completion_tokens
+    whose = sa.or_(ProviderKey.tenant_id == tenant_id, ProviderKey.tenant_id.is_(None))
+    spent = (
+        sa.select(
+            ProviderKeyUsage.key_id,
+            sa.func.sum(ProviderKeyUsage.requests).filter(ProviderKeyUsage.day == day).label("requests_today"),
+            sa.func.sum(tokens).filter(ProviderKeyUsage.day == day).label("tokens_today"),
+            sa.func.sum(tokens).label("tokens_month"),
         )
-    ).all()
-    return [key for key in keys if serves(key, model)]
+        .where(
+            ProviderKeyUsage.day >= day.replace(day=1), ProviderKeyUsage.key_id.in_(select(ProviderKey.id).where(whose))
+        )
+        .group_by(ProviderKeyUsage.key_id)
+        .subquery()
+    )
+    rows = await session.exec(
+        select(ProviderKey, spent.c.requests_today, spent.c.tokens_today, spent.c.tokens_month)
+        .outerjoin(spent, spent.c.key_id == ProviderKey.id)
+        .where(whose)
+        .order_by(ProviderKey.tenant_id.is_(None), ProviderKey.priority, ProviderKey.created_at)
+    )
+    return [(key, Spent(int(r or 0), int(t or 0), int(m or 0))) for key, r, t, m in rows.all() if serves(key, model)]
 
 
 async def usage_today(session: AsyncSession, key_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ProviderKeyUsage]:
@@ -90,29 +113,6 @@ async def tokens_this_month(session: AsyncSession, key_ids: Sequence[uuid.UUID])
     return {key_id: int(tokens or 0) for key_id, tokens in rows.all()}
 
 
-@dataclass(frozen=True)
-class Spent:
-    requests_today: int = 0
-    tokens_today: int = 0
-    tokens_this_month: int = 0
-
-
-async def _spent(session: AsyncSession, key_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Spent]:
-    """Today's requests and tokens and this month's tokens of each key, in one statement."""
-    day, tokens = today(), ProviderKeyUsage.prompt_tokens + ProviderKeyUsage.completion_tokens
-    rows = await session.exec(
-        sa.select(
-            ProviderKeyUsage.key_id,
-            sa.func.sum(ProviderKeyUsage.requests).filter(ProviderKeyUsage.day == day),
-            sa.func.sum(tokens).filter(ProviderKeyUsage.day == day),
-            sa.func.sum(tokens),
-        )
-        .where(ProviderKeyUsage.key_id.in_(key_ids), ProviderKeyUsage.day >= day.replace(day=1))
-        .group_by(ProviderKeyUsage.key_id)
-    )
-    return {key_id: Spent(int(r or 0), int(t or 0), int(m or 0)) for key_id, r, t, m in rows.all()}
-
-
 def unusable_reason(key: ProviderKey, now: datetime, spent: Spent, *, retrying: bool = False) -> str:
     """Why the key cannot take a request now ('' when it can); the daily request limit is checked again, atomically,
     on reserving. `retrying`: the turn that cooled the key down for a 5xx/timeout tries it again after its backoff."""
@@ -130,6 +130,7 @@ def unusable_reason(key: ProviderKey, now: datetime, spent: Spent, *, retrying: 
 
 async def _reserve_request(session: AsyncSession, key: ProviderKey) -> bool:
     """Count one request for today unless that would pass the key's daily request limit."""
+    await _counters_only(session)
     limit = key.daily_request_limit
     upsert = insert(ProviderKeyUsage).values(key_id=key.id, day=today(), requests=1)
     upsert = upsert.on_conflict_do_update(
@@ -140,11 +141,15 @@ async def _reserve_request(session: AsyncSession, key: ProviderKey) -> bool:
     return (await session.exec(upsert)).first() is not None  # type: ignore[call-overload]
 
 
-async def _within_rpm(key: ProviderKey) -> bool:
+async def _within_rpm(session: AsyncSession, key: ProviderKey) -> bool:
+    """Redis when configured; else counted in PostgreSQL within the lease's own transaction."""
     if not key.requests_per_minute:
         return True
-    wait = await ratelimit.default_limiter().hit(f"provider-key:{key.id}", limit=key.requests_per_minute, window_s=60)
-    return wait == 0
+    name, limiter = f"provider-key:{key.id}", ratelimit.default_limiter()
+    if isinstance(limiter, ratelimit.PostgresRateLimiter):
+        await _counters_only(session)
+        return await limiter.hit_in(session, name, limit=key.requests_per_minute, window_s=60) == 0
+    return await limiter.hit(name, limit=key.requests_per_minute, window_s=60) == 0
 
 
 async def lease(
@@ -161,22 +166,28 @@ async def lease(
     if not keys:
         settings = get_settings()
         return Lease(None, settings.openai_api_key, settings.openai_base_url, "settings")
-    spent = await _spent(session, [key.id for key in keys])
     now, skipped = utcnow(), []
-    for key in keys:
+    for key, spent in keys:
         if key.id in exclude:
             skipped.append("failed in this turn")
             continue
-        if reason := unusable_reason(key, now, spent.get(key.id, Spent()), retrying=key.id in retrying):
+        if reason := unusable_reason(key, now, spent, retrying=key.id in retrying):
             skipped.append(reason)
-        elif not await _within_rpm(key):
+        elif not await _within_rpm(session, key):
             skipped.append("requests_per_minute")
-        elif not await _reserve_request(session, key):
+        elif key.daily_request_limit is not None and not await _reserve_request(session, key):
             skipped.append("daily_requests")
         else:
             source = "platform" if key.tenant_id is None else "tenant"
-            return Lease(key.id, decrypt(key.api_key_encrypted), key.base_url or None, source)
+            reserved = key.daily_request_limit is not None
+            return Lease(key.id, decrypt(key.api_key_encrypted), key.base_url or None, source, reserved)
     raise NoUsableKey(f"no usable provider key for {model}: " + ", ".join(sorted(set(skipped))))
+
+
+async def _counters_only(session: AsyncSession) -> None:
+    """This transaction writes counters and key health only: its commit need not wait for the disk (a crash may lose
+    the last moments' counts, never other data)."""
+    await session.exec(sa.text("SET LOCAL synchronous_commit = off"))  # type: ignore[call-overload]
 
 
 async def _count(session: AsyncSession, key_id: uuid.UUID, **increments: int) -> None:
@@ -188,8 +199,12 @@ async def _count(session: AsyncSession, key_id: uuid.UUID, **increments: int) ->
     await session.exec(upsert)  # type: ignore[call-overload]
 
 
-async def record_success(*, session: AsyncSession, key_id: uuid.UUID, completion: Completion) -> None:
-    """The tokens from the provider's usage; the key's authentication failures and cooldown end."""
+async def record_success(
+    *, session: AsyncSession, key_id: uuid.UUID, completion: Completion, reserved: bool = False
+) -> None:
+    """The request (unless `reserved` when picked) and the tokens from the provider's usage; the key's authentication
+    failures and cooldown end."""
+    await _counters_only(session)
     touched = await session.exec(
         sa.update(ProviderKey)
         .where(ProviderKey.id == key_id)
@@ -199,8 +214,9 @@ async def record_success(*, session: AsyncSession, key_id: uuid.UUID, completion
     if touched.first() is None:  # deleted meanwhile
         return
     await _count(
-        session, key_id, prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens
-    )
+        session, key_id, requests=int(not reserved), prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+    )  # fmt: skip
 
 
 def _cooldown_s(exc: LLMUnavailable) -> float | None:
@@ -211,12 +227,16 @@ def _cooldown_s(exc: LLMUnavailable) -> float | None:
     return None  # another 4xx: the request, not the key (the turn still tries the next key)
 
 
-async def record_failure(*, session: AsyncSession, key_id: uuid.UUID, error: LLMUnavailable) -> None:
-    """Count the error; cool the key down, or count an authentication failure and park it after three in a row."""
+async def record_failure(
+    *, session: AsyncSession, key_id: uuid.UUID, error: LLMUnavailable, reserved: bool = False
+) -> None:
+    """Count the request (unless `reserved`) and the error; cool the key down, or count an authentication failure and
+    park it after three in a row."""
+    await _counters_only(session)
     key = await session.get(ProviderKey, key_id, with_for_update=True)
     if key is None:  # deleted meanwhile
         return
-    await _count(session, key_id, errors=1, rate_limited=int(error.status == 429))
+    await _count(session, key_id, requests=int(not reserved), errors=1, rate_limited=int(error.status == 429))
     now = utcnow()
     key.last_error, key.last_error_at, key.last_used_at = error.message[:500], now, now
     if error.status in (401, 403):
@@ -280,7 +300,7 @@ async def complete(
                 await asyncio.sleep(delays.pop(0))
                 continue
             async with session_scope() as session:
-                await record_failure(session=session, key_id=picked.key_id, error=exc)
+                await record_failure(session=session, key_id=picked.key_id, error=exc, reserved=picked.reserved)
             tried.add(picked.key_id)
             if _transient(exc):
                 transient.add(picked.key_id)
@@ -290,5 +310,7 @@ async def complete(
             continue
         if picked.key_id is not None:
             async with session_scope() as session:
-                await record_success(session=session, key_id=picked.key_id, completion=completion)
+                await record_success(
+                    session=session, key_id=picked.key_id, completion=completion, reserved=picked.reserved
+                )
         return completion

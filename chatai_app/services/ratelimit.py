@@ -14,6 +14,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.db import session_scope
 from chatai_app.models import RateLimitBucket
@@ -53,6 +54,12 @@ class PostgresRateLimiter:
     """Counts in `rate_limit_buckets` in its own transaction, so a failed login still counts."""
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> int:
+        async with session_scope() as session:
+            return await self.hit_in(session, key, limit=limit, window_s=window_s)
+
+    @staticmethod
+    async def hit_in(session: AsyncSession, key: str, *, limit: int, window_s: int) -> int:
+        """`hit` inside the caller's transaction (the provider key pool counts with the request it reserves)."""
         window = Window.now(window_s)
         upsert = (
             insert(RateLimitBucket)
@@ -63,15 +70,14 @@ class PostgresRateLimiter:
         previous = sa.select(RateLimitBucket.hits).where(
             RateLimitBucket.key == key, RateLimitBucket.window_start == _at(window.previous_start)
         )
-        async with session_scope() as session:
-            current_hits = (await session.exec(upsert)).scalar_one()
-            previous_hits = (await session.exec(previous)).scalar_one_or_none() or 0
-            if current_hits == 1:  # first hit of a new window: drop windows that no longer count
-                await session.exec(
-                    sa.delete(RateLimitBucket).where(
-                        RateLimitBucket.key == key, RateLimitBucket.window_start < _at(window.previous_start)
-                    )
+        current_hits = (await session.exec(upsert)).scalar_one()
+        previous_hits = (await session.exec(previous)).scalar_one_or_none() or 0
+        if current_hits == 1:  # first hit of a new window: drop windows that no longer count
+            await session.exec(
+                sa.delete(RateLimitBucket).where(
+                    RateLimitBucket.key == key, RateLimitBucket.window_start < _at(window.previous_start)
                 )
+            )
         return window.verdict(current_hits, previous_hits, limit)
 
 
