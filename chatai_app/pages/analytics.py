@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from chatai_app.components.i18n import t
+from chatai_app.components.i18n import both_text, t
 from chatai_app.components.layout import app_shell, empty_state, page_header
 from chatai_app.state.analytics import CHANNELS, OUTCOMES
 from chatai_app.state.analytics import AnalyticsState as A
@@ -67,7 +67,13 @@ def _by_channel_chart(kind: str, title: str, chart_id: str) -> rx.Component:
         rx.text(t(title), size="2", weight="medium"),
         rx.recharts.bar_chart(
             *[
-                rx.recharts.bar(data_key=f"{kind}_{c}", name=t(f"channel.{c}"), stack_id=kind, fill=CHANNEL_COLOURS[c])
+                rx.recharts.bar(
+                    data_key=f"{kind}_{c}",
+                    name=t(f"channel.{c}"),
+                    stack_id=kind,
+                    fill=CHANNEL_COLOURS[c],
+                    is_animation_active=False,
+                )
                 for c in CHANNELS
             ],
             rx.recharts.x_axis(data_key="day"),
@@ -121,7 +127,7 @@ def _first_response() -> rx.Component:
             rx.text(t("an.first_response"), size="2", weight="medium"),
             rx.text(t("an.first_response_hint"), size="1", color_scheme="gray"),
             rx.hstack(
-                rx.text(A.median_response, size="6", weight="bold", id="median-first-response"),
+                rx.text(both_text(A.median_response), size="6", weight="bold", id="median-first-response"),
                 rx.text(A.first_responses, " ", t("an.taken_dialogs"), size="1", color_scheme="gray"),
                 align="baseline",
                 spacing="2",
@@ -140,7 +146,9 @@ def _first_response() -> rx.Component:
                         rx.foreach(
                             A.operators,
                             lambda o: rx.table.row(
-                                rx.table.cell(o["name"]), rx.table.cell(o["median"]), rx.table.cell(o["count"])
+                                rx.table.cell(o["name"]),
+                                rx.table.cell(rx.cond(SessionState.lang == "ru", o["median_ru"], o["median_en"])),
+                                rx.table.cell(o["count"]),
                             ),
                         )
                     ),
@@ -178,7 +186,9 @@ def _busiest_hours() -> rx.Component:
             rx.text(t("an.busiest_hours"), size="2", weight="medium"),
             rx.text(t("an.busiest_hint"), size="1", color_scheme="gray"),
             rx.recharts.bar_chart(
-                rx.recharts.bar(data_key="messages", name=t("an.messages"), fill="var(--accent-9)"),
+                rx.recharts.bar(
+                    data_key="messages", name=t("an.messages"), fill="var(--accent-9)", is_animation_active=False
+                ),
                 rx.recharts.x_axis(data_key="hour", interval=2),
                 rx.recharts.y_axis(allow_decimals=False, width=32),
                 rx.recharts.graphing_tooltip(),
@@ -278,7 +288,7 @@ def _dashboard() -> rx.Component:
         rx.box(
             _stat("an.dialogs", A.total_dialogs, "total-dialogs"),
             _stat("an.messages", A.total_messages, "total-messages"),
-            _stat("an.first_response", A.median_response, "stat-first-response"),
+            _stat("an.first_response", both_text(A.median_response), "stat-first-response"),
             _stat("an.total_spent", A.total_spent, "stat-spent"),
             class_name="grid-4",
         ),

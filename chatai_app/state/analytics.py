@@ -24,15 +24,22 @@ def _rub(minor: int) -> str:
     return f"{minor / 100:,.2f}".replace(",", " ") + " ₽"
 
 
-def _duration(seconds: float | None) -> str:
+UNITS = {"en": ("s", "min", "h"), "ru": ("с", "мин", "ч")}
+
+
+def _duration(seconds: float | None) -> dict[str, str]:
+    """A duration in both interface languages ("—" when there is none)."""
     if seconds is None:
-        return "—"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return {"en": "—", "ru": "—"}
+    whole, shown = round(seconds), {}
+    for lang, (s, m, h) in UNITS.items():
+        if whole < 60:
+            shown[lang] = f"{whole} {s}"
+        elif whole < 3600:
+            shown[lang] = f"{whole // 60} {m} {whole % 60:02d} {s}"
+        else:
+            shown[lang] = f"{whole // 3600} {h} {whole % 3600 // 60:02d} {m}"
+    return shown
 
 
 def _level(count: int, top: int) -> int:
@@ -68,7 +75,7 @@ class AnalyticsState(rx.State):
     total_messages: int = 0
     outcomes: list[dict[str, Any]] = [{"key": o, "count": 0, "pct": 0} for o in analytics.OUTCOMES]
     outcome_total: int = 0
-    median_response: str = "—"
+    median_response: dict[str, str] = {"en": "—", "ru": "—"}
     first_responses: int = 0
     operators: list[dict[str, str]] = []
     hour_bars: list[dict[str, Any]] = []  # {"hour": "09", "messages": n}
@@ -148,7 +155,8 @@ class AnalyticsState(rx.State):
         self.median_response = _duration(board.median_first_response_s)
         self.first_responses = board.first_responses
         self.operators = [
-            {"name": o.name, "median": _duration(o.median_s), "count": str(o.count)} for o in board.operators
+            {"name": o.name, "count": str(o.count), **{f"median_{k}": v for k, v in _duration(o.median_s).items()}}
+            for o in board.operators
         ]
         per_hour = [sum(day[h] for day in board.hours) for h in range(24)]
         self.hour_bars = [{"hour": f"{h:02d}", "messages": n} for h, n in enumerate(per_hour)]

@@ -114,3 +114,11 @@ def test_periods() -> None:
                 {"first": date(2024, 1, 1), "last": date(2026, 1, 1)}, {"days": 7, "tz": "Mars/Olympus"}):  # fmt: skip
         with pytest.raises(ValidationFailed):
             analytics.period(**bad)  # type: ignore[arg-type]
+
+
+def test_the_page_shows_durations_in_both_languages_and_shades_the_heat_map() -> None:
+    from chatai_app.state.analytics import _duration, _level
+
+    assert _duration(65.4) == {"en": "1 min 05 s", "ru": "1 мин 05 с"}
+    assert _duration(4000) == {"en": "1 h 06 min", "ru": "1 ч 06 мин"} and _duration(None)["ru"] == "—"
+    assert [_level(n, 10) for n in (0, 1, 5, 10)] == [0, 1, 2, 4]
