@@ -110,7 +110,11 @@ async def test_hourly_series_count_messages_by_channel_and_llm_latency(shop: Wor
     assert len(messages) == 24 and len(llm) == 6
     assert messages[-1] == {"hour": messages[-1]["hour"], "telegram": 0, "widget": 2, "api": 1, "playground": 0}
     assert sum(m["api"] + m["widget"] for m in messages[:-1]) == 0
-    assert llm[-1]["replies"] == 2 and llm[-1]["errors"] == 0 and llm[-1]["p95_ms"] >= llm[-1]["p50_ms"] >= 0
+    assert (
+        llm[-1]["replies"] == 2
+        and llm[-1]["errors"] == 0
+        and llm[-1]["turn_p95_ms"] >= llm[-1]["p95_ms"] >= llm[-1]["p50_ms"] >= 0
+    )
     assert jobs.per_hour[-1]["deferred"] >= 1 and jobs.per_hour[-1]["succeeded"] >= 1
     assert jobs.depth == {"todo": 0, "doing": 0, "failed": 0}
 

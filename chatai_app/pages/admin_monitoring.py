@@ -46,7 +46,7 @@ def _axes() -> list[rx.Component]:
 
 def _messages_chart() -> rx.Component:
     bars = [
-        rx.recharts.bar(data_key=c, stack_id="m", fill=colour, name=c, is_animation_active=False)
+        rx.recharts.bar(data_key=c, stack_id="m", fill=colour, name=t(f"channel.{c}"), is_animation_active=False)
         for c, colour in COLOURS.items()
     ]
     return rx.recharts.bar_chart(*bars, *_axes(), data=M.messages, height=CHART_HEIGHT, width="100%")
@@ -54,12 +54,33 @@ def _messages_chart() -> rx.Component:
 
 def _llm_chart() -> rx.Component:
     return rx.recharts.composed_chart(
-        rx.recharts.bar(data_key="errors", fill="#eb5757", y_axis_id="count", name="errors", is_animation_active=False),
-        rx.recharts.line(
-            data_key="p50_ms", stroke="#2f80ed", y_axis_id="ms", dot=False, name="p50 ms", is_animation_active=False
+        rx.recharts.bar(
+            data_key="errors", fill="#eb5757", y_axis_id="count", name=t("mon.s.errors"), is_animation_active=False
         ),
         rx.recharts.line(
-            data_key="p95_ms", stroke="#9b51e0", y_axis_id="ms", dot=False, name="p95 ms", is_animation_active=False
+            data_key="p50_ms",
+            stroke="#2f80ed",
+            y_axis_id="ms",
+            dot=False,
+            name=t("mon.s.p50"),
+            is_animation_active=False,
+        ),
+        rx.recharts.line(
+            data_key="p95_ms",
+            stroke="#9b51e0",
+            y_axis_id="ms",
+            dot=False,
+            name=t("mon.s.p95"),
+            is_animation_active=False,
+        ),
+        rx.recharts.line(
+            data_key="turn_p95_ms",
+            stroke="#f2994a",
+            y_axis_id="ms",
+            dot=False,
+            name=t("mon.s.turn"),
+            is_animation_active=False,
+            stroke_dasharray="4 3",
         ),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="hour", tick_line=False, font_size=11, min_tick_gap=12),
@@ -75,9 +96,9 @@ def _llm_chart() -> rx.Component:
 
 def _jobs_chart() -> rx.Component:
     return rx.recharts.bar_chart(
-        rx.recharts.bar(data_key="deferred", fill="#56ccf2", name="queued", is_animation_active=False),
-        rx.recharts.bar(data_key="succeeded", fill="#27ae60", name="done", is_animation_active=False),
-        rx.recharts.bar(data_key="failed", fill="#eb5757", name="failed", is_animation_active=False),
+        rx.recharts.bar(data_key="deferred", fill="#56ccf2", name=t("mon.s.queued"), is_animation_active=False),
+        rx.recharts.bar(data_key="succeeded", fill="#27ae60", name=t("mon.s.done"), is_animation_active=False),
+        rx.recharts.bar(data_key="failed", fill="#eb5757", name=t("mon.s.failed"), is_animation_active=False),
         *_axes(),
         data=M.jobs,
         height=CHART_HEIGHT,
@@ -87,7 +108,7 @@ def _jobs_chart() -> rx.Component:
 
 def _bots_chart() -> rx.Component:
     return rx.recharts.bar_chart(
-        rx.recharts.bar(data_key="count", fill="#2f80ed", name="bots", is_animation_active=False),
+        rx.recharts.bar(data_key="count", fill="#2f80ed", name=t("mon.bots"), is_animation_active=False),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="status", tick_line=False, font_size=11),
         rx.recharts.y_axis(allow_decimals=False, width=36, font_size=11),

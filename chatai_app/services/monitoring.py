@@ -66,14 +66,16 @@ async def messages_per_hour(*, session: AsyncSession, hours: int = 24, now: date
 
 
 async def llm_per_hour(*, session: AsyncSession, hours: int = 24, now: datetime | None = None) -> list[dict]:
-    """Per hour: model replies, their median and 95th-percentile wait on the model (ms, from the traces), and
-    errors (the model stayed down after the retries: an apology or a handoff instead of an answer)."""
+    """Per hour: model replies, the median and 95th-percentile wait on the model and the 95th percentile of the
+    whole turn (received to charged), in ms from the traces, and errors (the model stayed down after the retries:
+    an apology or a handoff instead of an answer)."""
     since, buckets = _hours(hours, now)
     replies = await _rows(
         session,
         "SELECT date_trunc('hour', created_at, 'UTC'), count(*), "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY (trace->>'llm_ms')::float), "
-        "percentile_cont(0.95) WITHIN GROUP (ORDER BY (trace->>'llm_ms')::float) FROM dialog_messages "
+        "percentile_cont(0.95) WITHIN GROUP (ORDER BY (trace->>'llm_ms')::float), "
+        "percentile_cont(0.95) WITHIN GROUP (ORDER BY (trace->'stages'->>'charged')::float) FROM dialog_messages "
         "WHERE created_at >= :since AND role = 'assistant' AND trace->>'llm_ms' IS NOT NULL GROUP BY 1",
         since=since,
     )
@@ -86,13 +88,13 @@ async def llm_per_hour(*, session: AsyncSession, hours: int = 24, now: datetime 
         "AND reason = 'llm_outage' GROUP BY 1) e GROUP BY hour",
         since=since,
     )
-    by_hour = {h: (int(n), p50, p95) for h, n, p50, p95 in replies}
+    by_hour = {h: (int(n), p50, p95, turn) for h, n, p50, p95, turn in replies}
     failed = {h: int(n) for h, n in errors}
     series = []
     for b in buckets:
-        n, p50, p95 = by_hour.get(b, (0, None, None))
+        n, p50, p95, turn = by_hour.get(b, (0, None, None, None))
         series.append({"hour": _label(b), "replies": n, "p50_ms": round(p50 or 0), "p95_ms": round(p95 or 0),
-                       "errors": failed.get(b, 0)})  # fmt: skip
+                       "turn_p95_ms": round(turn or 0), "errors": failed.get(b, 0)})  # fmt: skip
     return series
 
 
