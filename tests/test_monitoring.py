@@ -108,14 +108,14 @@ async def test_hourly_series_count_messages_by_channel_and_llm_latency(shop: Wor
         llm = await monitoring.llm_per_hour(session=session, hours=6)
         jobs = await monitoring.jobs(session=session)
     assert len(messages) == 24 and len(llm) == 6
-    assert messages[-1] == {"hour": messages[-1]["hour"], "telegram": 0, "widget": 2, "api": 1, "playground": 0}
-    assert sum(m["api"] + m["widget"] for m in messages[:-1]) == 0
-    assert (
-        llm[-1]["replies"] == 2
-        and llm[-1]["errors"] == 0
-        and llm[-1]["turn_p95_ms"] >= llm[-1]["p95_ms"] >= llm[-1]["p50_ms"] >= 0
-    )
-    assert jobs.per_hour[-1]["deferred"] >= 1 and jobs.per_hour[-1]["succeeded"] >= 1
+    # totals over the buckets: the seeding may cross an hour boundary
+    assert {c: sum(m[c] for m in messages) for c in monitoring.CHANNELS} == {
+        "telegram": 0, "widget": 2, "api": 1, "playground": 0
+    }  # fmt: skip
+    busy = [h for h in llm if h["replies"]]
+    assert sum(h["replies"] for h in busy) == 2 and sum(h["errors"] for h in llm) == 0
+    assert all(h["turn_p95_ms"] >= h["p95_ms"] >= h["p50_ms"] >= 0 for h in busy)
+    assert sum(h["deferred"] for h in jobs.per_hour) >= 1 and sum(h["succeeded"] for h in jobs.per_hour) >= 1
     assert jobs.depth == {"todo": 0, "doing": 0, "failed": 0}
 
 
@@ -213,7 +213,7 @@ async def test_admin_api_serves_monitoring_traces_and_settings(shop: Workspace, 
         missing = await api.get("/api/v1/admin/messages/999999/trace", headers=admin)
         settings = (await api.get("/api/v1/admin/settings", headers=admin)).json()
         refused = await api.put("/api/v1/admin/settings", json={"handoff.fallback_after": 11}, headers=admin)
-    assert len(snapshot["messages_per_hour"]) == 6 and snapshot["messages_per_hour"][-1]["api"] == 1
+    assert len(snapshot["messages_per_hour"]) == 6 and sum(h["api"] for h in snapshot["messages_per_hour"]) == 1
     assert {h["name"] for h in snapshot["health"]} >= {"database", "queue", "redis"}
     assert [s["stage"] for s in trace["steps"]] == list(tracing.STAGES) and trace["reply_id"] == result.reply_message_id
     assert missing.status_code == 404 and settings["features.signup_open"] is True
