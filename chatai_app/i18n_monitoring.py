@@ -92,6 +92,9 @@ MONITORING_UI: dict[str, dict[str, str]] = {
     "trace.dialog_messages": {"en": "Messages of this dialog", "ru": "Сообщения этого диалога"},
     "trace.dialog_logs": {"en": "Log records of this dialog", "ru": "Записи журнала этого диалога"},
     "trace.open": {"en": "trace", "ru": "трассировка"},
+    "trace.reply_in": {"en": "Replied in", "ru": "Ответ за"},
+    "trace.ms": {"en": "ms", "ru": "мс"},
+    "trace.model": {"en": "model", "ru": "модель"},
     # /admin/settings
     "set.pricing": {"en": "Prices and bonuses", "ru": "Цены и бонусы"},
     "set.pricing_moved": {

@@ -10,7 +10,7 @@ import pytest
 
 from chatai_app.db import session_scope
 from chatai_app.models import BotInstance, Membership
-from chatai_app.services import conversation, logbook, monitoring, presence, tracing
+from chatai_app.services import conversation, dialogs, logbook, monitoring, presence, tracing
 from chatai_app.services.conversation import Incoming
 from chatai_app.services.errors import NotFound
 from chatai_app.services.knowledge import documents
@@ -61,6 +61,9 @@ async def test_trace_of_a_message_has_every_stage_in_order(shop: Workspace, riva
     assert trace.reply_id == result.reply_message_id and trace.question.startswith("How long")
     assert trace.outcome == "ok" and trace.facts["hits"] >= 1 and trace.facts["tokens"] > 0
     assert trace.channel == "api" and trace.dialog_id == result.dialog_id
+    async with session_scope() as session:  # the owner's Dialogs shows the reply's timing from the same trace
+        lines = await dialogs.transcript(session=session, tenant_id=shop.tenant_id, dialog_id=result.dialog_id)
+    assert lines[0].trace is None and lines[1].trace["stages"]["charged"] == trace.steps[4].at_ms  # type: ignore[index]
 
 
 async def test_small_talk_and_unanswered_messages_are_traced_without_a_charge(shop: Workspace) -> None:

@@ -116,6 +116,23 @@ def _message(message: rx.Var) -> rx.Component:
             message["sources"] != "", rx.text(t("sources"), ": ", message["sources"], size="1", color_scheme="gray")
         ),
         _feedback(message["feedback"]),
+        rx.cond(
+            message["took_ms"] != "",
+            rx.text(
+                t("trace.reply_in"),
+                " ",
+                message["took_ms"],
+                " ",
+                t("trace.ms"),
+                rx.cond(
+                    message["model_ms"] != "",
+                    rx.fragment(" · ", t("trace.model"), " ", message["model_ms"], " ", t("trace.ms")),
+                ),
+                size="1",
+                color_scheme="gray",
+                class_name="reply-timing",
+            ),
+        ),
         class_name="bubble transcript-message",
         custom_attrs={"data-role": message["role"]},
     )

@@ -50,6 +50,7 @@ class MessageOut:
     completion_tokens: int
     cost_minor: int
     created_at: datetime
+    trace: dict[str, Any] | None = None  # a reply's stage times (services/tracing.py)
 
 
 def _filtered(tenant_id: uuid.UUID, filters: DialogFilter) -> sa.Select:
@@ -103,6 +104,6 @@ async def transcript(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: 
     stmt = select(DialogMessage).where(DialogMessage.dialog_id == dialog_id).order_by(DialogMessage.id)
     return [
         MessageOut(m.id or 0, m.role, m.content, m.status, m.sources, m.prompt_tokens, m.completion_tokens,
-                   m.cost_minor, m.created_at)
+                   m.cost_minor, m.created_at, m.trace)
         for m in (await session.exec(stmt)).all()
     ]  # fmt: skip

@@ -47,7 +47,15 @@ def _message(m: dialogs.MessageOut, votes: dict[int, str]) -> dict[str, str]:
         "feedback": votes.get(m.id, ""),  # the end user's 👍/👎 on an assistant answer (issue 14)
         "meta": f"{m.created_at:%H:%M:%S}" + (f" · {m.cost_minor / 100:.2f} ₽" if m.cost_minor else ""),
         "time": f"{m.created_at:%H:%M}",
+        **_timing(m.trace),  # issue 14: how long the reply took, from its trace
     }  # fmt: skip
+
+
+def _timing(trace: dict | None) -> dict[str, str]:
+    stages = (trace or {}).get("stages") or {}
+    total = max((float(v) for v in stages.values()), default=0.0)
+    model = float(stages["llm"]) - float(stages.get("retrieved", 0.0)) if "llm" in stages else 0.0
+    return {"took_ms": f"{total:.0f}" if total else "", "model_ms": f"{model:.0f}" if "llm" in stages else ""}
 
 
 async def _fetch(
