@@ -2,7 +2,7 @@
 alone (lease + record_success, each its own transaction) with a platform pool of three keys whose every limit is set
 (today's and this month's usage read, requests per minute counted in PostgreSQL, a request reserved, tokens recorded),
 beside the settings key's lookup (no pool: one query). `turns`: the same engine run (whole turns, p50) with the
-settings key (OPENAI_API_KEY) and with the pool.
+settings key (OPENAI_API_KEY), with the pool, and with a pool of three keys without limits.
 
     python -m benchmarks.key_pool_overhead [--messages 120] [--rounds 2]
 
@@ -26,21 +26,21 @@ from benchmarks.engine_overhead import _run, _setup, _start_llm
 RESULT = Path(__file__).resolve().parent / "results" / "key_pool_overhead.json"
 LIMITS = {"requests_per_minute": 100_000, "daily_request_limit": 10**6, "daily_token_limit": 10**9,
           "monthly_token_limit": 10**10}  # fmt: skip
+MODES = ("settings", "pool", "pool_no_limits")
 
 
-async def _pool(base_url: str, enabled: bool) -> None:
+async def _pool(base_url: str, mode: str) -> None:
+    """No pool ('settings'), or three platform keys with every limit set ('pool') or none ('pool_no_limits')."""
     from chatai_app.db import session_scope
     from chatai_app.services import provider_keys
 
     async with session_scope() as session:
-        existing = await provider_keys.list_keys(session=session, tenant_id=None)
-        if enabled and not existing:
-            for n in range(3):
-                await provider_keys.add_key(session=session, tenant_id=None, api_key=f"sk-bench-pool-{n:04}",
-                                            base_url=base_url, models=["instant"], priority=n, **LIMITS)  # fmt: skip
-        if not enabled:
-            for key in existing:
-                await provider_keys.delete_key(session=session, tenant_id=None, key_id=key.id)
+        for key in await provider_keys.list_keys(session=session, tenant_id=None):
+            await provider_keys.delete_key(session=session, tenant_id=None, key_id=key.id)
+        for n in range(3 if mode != "settings" else 0):
+            await provider_keys.add_key(session=session, tenant_id=None, api_key=f"sk-bench-pool-{n:04}",
+                                        base_url=base_url, models=["instant"], priority=n,
+                                        **(LIMITS if mode == "pool" else {}))  # fmt: skip
 
 
 async def _bookkeeping(tenant_id: object, n: int) -> dict[str, float]:
@@ -82,14 +82,14 @@ async def main(argv: list[str] | None = None) -> dict[str, object]:
     upgrade_to_head(os.environ["DATABASE_URL"])
     llm, base_url = _start_llm()
     os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"] = base_url, "bench"
-    runs: dict[str, list[dict[str, object]]] = {"settings": [], "pool": []}
-    bookkeeping: dict[str, list[dict[str, float]]] = {"settings": [], "pool": []}
+    runs: dict[str, list[dict[str, object]]] = {mode: [] for mode in MODES}
+    bookkeeping: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
     try:
         tenant_id, assistant_id = await _setup()
         await _run(tenant_id, assistant_id, 20, 1, "warmup")
         for round_ in range(args.rounds):
-            for mode in ("settings", "pool"):
-                await _pool(base_url, mode == "pool")
+            for mode in MODES:
+                await _pool(base_url, mode)
                 bookkeeping[mode].append(await _bookkeeping(tenant_id, args.messages))
                 runs[mode].append(await _run(tenant_id, assistant_id, args.messages, 1, f"{mode}-{round_}"))
     finally:
