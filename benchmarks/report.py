@@ -104,6 +104,12 @@ ROWS = [
             for r in d["results"]),
         None,
         "≤ 10% confident unanswerable, ≥ 88% gold in answerable, ≤ 350 chars", "python -m benchmarks.answer_quality"),
+    Row("Provider key pool bookkeeping per turn, 3 keys with every limit (p50 / p99)", "key_pool_overhead",
+        lambda d: (f"{d['bookkeeping']['pool']['p50_ms']} / {d['bookkeeping']['pool']['p99_ms']} ms; whole turn p50 "
+                   f"{d['turns']['pool']['p50_ms']} ms"),
+        lambda d: (f"settings key lookup {d['bookkeeping']['settings']['p50_ms']} ms; whole turn p50 "
+                   f"{d['turns']['settings']['p50_ms']} ms"),
+        "—", "python -m benchmarks.key_pool_overhead"),
 ]  # fmt: skip
 
 
