@@ -58,6 +58,7 @@ def _stat(label: str, value: rx.Var, stat_id: str) -> rx.Component:
     return rx.card(
         rx.text(t(label), size="1", color_scheme="gray"),
         rx.text(value, size="6", weight="bold", id=stat_id),
+        width="100%",
         min_width="0",
     )
 
@@ -154,6 +155,7 @@ def _first_response() -> rx.Component:
                     ),
                     size="1",
                     width="100%",
+                    overflow_x="auto",
                 ),
             ),
             spacing="2",
