@@ -119,3 +119,17 @@ def test_monitoring_charts_trace_and_settings(browser: Browser, app_server: Runn
             expect(price).to_have_value("1")
         _shot(page, f"admin-settings-{name}-{lang}.png", phone)
         page.context.close()
+
+    # the owner's Dialogs shows how long each AI reply took, from the same trace
+    owner = browser.new_context(base_url=app_server.url, viewport=DESKTOP).new_page()
+    owner.goto("/login")
+    owner.fill("#email", OWNER)
+    owner.fill("#password", OWNER_PASSWORD)
+    owner.click("#login-submit")
+    expect(owner.locator("#dashboard-heading")).to_be_visible()
+    owner.goto("/dialogs")
+    owner.locator(".dialog-row", has_text="Kazan").first.click()
+    reply = owner.locator(".transcript-message[data-role=assistant]").first
+    expect(reply.locator(".reply-timing")).to_contain_text("Replied in")
+    _shot(owner, "dialogs-reply-timing-desktop-en.png", False)
+    owner.context.close()
