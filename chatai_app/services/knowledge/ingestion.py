@@ -9,6 +9,7 @@ texts and the same embedding model. The batches go away in the transaction that 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import uuid
@@ -121,21 +122,33 @@ async def _stage(
 async def _embed_with_progress(
     document_id: uuid.UUID, provider: EmbeddingProvider, chunks: list[Chunk]
 ) -> list[list[float]]:
+    """Embed batch by batch; each batch is stored while the model embeds the next one (the model is the floor)."""
     stored = await _stored_batches(document_id, provider.name)
     vectors: list[list[float]] = []
     reused = 0
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = [chunk.embedding_text() for chunk in chunks[start : start + EMBED_BATCH]]
-        digest = texts_hash(batch)
-        kept = stored.get(start)
-        if kept is not None and kept[0] == digest and len(kept[1]) == len(batch):
-            vectors.extend(kept[1])
-            reused += len(batch)
-            continue
-        embedded = await provider.embed_passages(batch)
-        vectors.extend(embedded)
-        progress = round(0.05 + 0.9 * len(vectors) / len(chunks), 3)
-        await _stage(document_id, start, provider.name, digest, embedded, progress)
+    staging: asyncio.Task[None] | None = None
+    try:
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = [chunk.embedding_text() for chunk in chunks[start : start + EMBED_BATCH]]
+            digest = texts_hash(batch)
+            kept = stored.get(start)
+            if kept is not None and kept[0] == digest and len(kept[1]) == len(batch):
+                vectors.extend(kept[1])
+                reused += len(batch)
+                continue
+            embedded = await provider.embed_passages(batch)
+            vectors.extend(embedded)
+            progress = round(0.05 + 0.9 * len(vectors) / len(chunks), 3)
+            if staging is not None:
+                await staging
+            staging = asyncio.create_task(_stage(document_id, start, provider.name, digest, embedded, progress))
+        if staging is not None:
+            await staging
+    except BaseException:
+        if staging is not None:  # keep what was embedded before the failure (a retry resumes after it)
+            with contextlib.suppress(Exception):
+                await staging
+        raise
     if reused:
         log.info("document %s: resumed, %d of %d chunks were embedded already", document_id, reused, len(chunks))
     return vectors
