@@ -58,19 +58,13 @@ def _pricing_errors(changes: dict[str, Any]) -> dict[str, str]:
 
 
 async def set_pricing(*, session: AsyncSession, changes: dict[str, Any], actor: Any = None) -> None:
-    """Admins change prices and billing behaviour; validated, applied to the next message, audited."""
-    from chatai_app.models import AuditLog
+    """Admins change prices and billing behaviour; validated, applied to the next message, audited one row per
+    changed setting with its previous value (the same path as the System settings page)."""
+    from chatai_app.services import system_settings
     from chatai_app.services.errors import ValidationFailed
 
     if not changes:
         raise ValidationFailed({"settings": "Nothing to change"})
     if errors := _pricing_errors(changes):
         raise ValidationFailed(errors)
-    for key, value in changes.items():
-        row = await session.get(SystemSetting, key)
-        if row is None:
-            session.add(SystemSetting(key=key, value=value))
-        else:
-            row.value = value
-            session.add(row)
-    session.add(AuditLog(actor_user_id=actor, action="pricing.changed", target_type="settings", meta=changes))
+    await system_settings.change(session=session, changes=changes, actor=actor)
