@@ -100,10 +100,10 @@ def _feedback(vote: rx.Var) -> rx.Component:
     """The end user's 👍/👎 on this answer (widget, Telegram), when they gave one."""
     return rx.match(
         vote,
-        ("up", rx.badge("👍 ", t("fb.up"), color_scheme="green", title=t("fb.rated_up"), class_name="answer-vote",
-                        custom_attrs={"data-vote": "up"})),
-        ("down", rx.badge("👎 ", t("fb.down"), color_scheme="red", title=t("fb.rated_down"), class_name="answer-vote",
-                          custom_attrs={"data-vote": "down"})),
+        ("up", rx.badge(rx.icon("thumbs-up", size=12), t("fb.up"), color_scheme="green", title=t("fb.rated_up"),
+                        class_name="answer-vote", custom_attrs={"data-vote": "up"})),
+        ("down", rx.badge(rx.icon("thumbs-down", size=12), t("fb.down"), color_scheme="red", title=t("fb.rated_down"),
+                          class_name="answer-vote", custom_attrs={"data-vote": "down"})),
         rx.fragment(),
     )  # fmt: skip
 

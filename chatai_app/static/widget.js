@@ -21,6 +21,9 @@
       name: "Ваше имя", contact: "E-mail или телефон", leave: "Оставить контакт", sources: "Источники",
       error: "Не удалось отправить: ", open: "Открыть чат", up: "Полезно", down: "Не помогло" }
   };
+  var THUMB = '<svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" ' +
+    'stroke-linecap="round" stroke-linejoin="round"><path d="M7 10v12"/><path d="M15 5.88 14 10h5.83a2 2 0 0 1 1.92 ' +
+    '2.56l-2.33 8A2 2 0 0 1 17.5 22H4a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2h2.76a2 2 0 0 0 1.79-1.11L12 2a3.13 3.13 0 0 1 3 3.88Z"/></svg>';
   var token = null, cfg = null, t = TEXT.en, lastId = 0, shown = {}, busy = false, source = null;
   var status = "new", typingTimer = null, lastTypingSent = 0, ui = {};
   try { token = localStorage.getItem(KEY); } catch (e) { /* storage blocked: a session-only visitor */ }
@@ -92,7 +95,8 @@
     ".btn{border:0;border-radius:8px;color:#fff;padding:0 14px;cursor:pointer;font:inherit}" +
     ".human{background:none;border:0;color:#2563eb;cursor:pointer;font-size:12px;padding:4px 12px 0;text-align:left}" +
     ".err{color:#b91c1c;font-size:12px;padding:0 12px}.fb{display:flex;gap:4px;margin-top:6px}" +
-    ".fb button{background:none;border:1px solid #e5e7eb;border-radius:6px;cursor:pointer;font-size:13px;padding:1px 7px;opacity:.55}" +
+    ".fb button{background:none;border:1px solid #e5e7eb;border-radius:6px;cursor:pointer;padding:2px 6px;opacity:.55;" +
+    "color:#374151;display:flex}.fb .down svg{transform:rotate(180deg)}" +
     ".fb button[aria-pressed=true]{opacity:1;border-color:#2563eb;background:#eff6ff}";
 
   function build() {
@@ -192,21 +196,22 @@
     return node;
   }
 
-  function thumbs(m) {  // 👍/👎 under an answer; voting again changes the vote
+  function thumbs(m) {  // thumbs up/down under an answer; voting again changes the vote
     var row = el("div", "fb");
     function mark(rating) {
       row.querySelectorAll("button").forEach(function (b) {
         b.setAttribute("aria-pressed", b.getAttribute("data-rating") === rating ? "true" : "false");
       });
     }
-    [["up", "\uD83D\uDC4D"], ["down", "\uD83D\uDC4E"]].forEach(function (x) {
-      var b = el("button", "", x[1]);
+    ["up", "down"].forEach(function (rating) {
+      var b = el("button", rating);
+      b.innerHTML = THUMB;  // an icon, not an emoji: the host may have no emoji font
       b.type = "button";
-      b.title = t[x[0]];
-      b.setAttribute("aria-label", t[x[0]]);
-      b.setAttribute("data-rating", x[0]);
+      b.title = t[rating];
+      b.setAttribute("aria-label", t[rating]);
+      b.setAttribute("data-rating", rating);
       b.onclick = function () {
-        json("feedback", "POST", { message_id: m.id, rating: x[0] }).then(function (d) { mark(d.rating); })
+        json("feedback", "POST", { message_id: m.id, rating: rating }).then(function (d) { mark(d.rating); })
           .catch(showError);
       };
       row.appendChild(b);
