@@ -166,12 +166,14 @@ class EventHub:
         self._bus_factory = bus_factory
         self._queues: set[asyncio.Queue[Event]] = set()
         self._task: asyncio.Task[None] | None = None
+        self.generation = 0  # events fanned out so far: a read started later reflects all of them (issue 16)
 
     async def _pump(self) -> None:
         while True:
             try:
                 async for event in self._bus_factory().subscribe():
                     OUTAGES.recovered()
+                    self.generation += 1
                     for queue in list(self._queues):
                         if queue.full():  # a stalled listener loses old events, never blocks the others
                             queue.get_nowait()

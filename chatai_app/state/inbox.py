@@ -5,16 +5,19 @@ page follows the process-wide event hub; the page's heartbeat (every 20 s) keeps
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import reflex as rx
 
 from chatai_app.db import session_scope
 from chatai_app.models._base import utcnow
+from chatai_app.outages import OutageLog
 from chatai_app.services import dialogs, inbox, presence
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError, ValidationFailed
@@ -23,8 +26,11 @@ from chatai_app.services.permissions import Permission
 from chatai_app.state.dialogs import source_labels
 from chatai_app.state.session import SessionState, context_of, signed_in
 
+log = logging.getLogger(__name__)
+LIVE_OUTAGES = OutageLog(log)
 PAGE_GONE_AFTER_S = 70  # no heartbeat for this long: the page was closed
 TYPING_SHOWN_S = 5
+T = TypeVar("T")
 LIVE_EVENTS = ("message.created", "dialog.updated", "handoff.", "presence.changed", "typing")
 
 
@@ -61,29 +67,87 @@ class _Snapshot:
     earlier: list[dict[str, str]]
 
 
-async def _snapshot(context: AuthContext, view: str, selected: str) -> _Snapshot:
-    """Everything the page shows, read outside the state lock (other events of the page are not held up)."""
+async def _items(tenant_id: uuid.UUID, operator_id: uuid.UUID, view: str) -> list[inbox.InboxItem]:
     async with session_scope() as session:
-        items = await inbox.list_inbox(session=session, tenant_id=context.tenant_id, operator_id=context.user_id,
-                                       view=view)  # fmt: skip
-        counts = await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id)
-        people = await presence.colleagues(session=session, tenant_id=context.tenant_id)
-        header: dict[str, str] = {}
-        lines: list[dict[str, str]] = []
-        earlier: list[dict[str, str]] = []
-        if selected:
-            dialog_id = uuid.UUID(selected)
-            found = await inbox.dialog_header(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
-            mine = found.status == "operator" and found.operator_id == context.user_id
-            header = {**_item(found), "mine": "yes" if mine else ""}
-            lines = [_line(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id,
-                                                                  dialog_id=dialog_id)]  # fmt: skip
-            earlier = [
-                {"id": str(e.id), "when": f"{e.last_message_at:%Y-%m-%d}" if e.last_message_at else "",
-                 "status": e.status, "preview": e.preview}
-                for e in await inbox.earlier_dialogs(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
-            ]  # fmt: skip
-    colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != context.user_id]
+        return await inbox.list_inbox(session=session, tenant_id=tenant_id, operator_id=operator_id, view=view)
+
+
+async def _counts(tenant_id: uuid.UUID, operator_id: uuid.UUID) -> dict[str, int]:
+    async with session_scope() as session:
+        return await inbox.counts(session=session, tenant_id=tenant_id, operator_id=operator_id)
+
+
+async def _people(tenant_id: uuid.UUID) -> list[presence.Colleague]:
+    async with session_scope() as session:
+        return await presence.colleagues(session=session, tenant_id=tenant_id)
+
+
+@dataclass
+class _Dialog:
+    header: inbox.InboxItem
+    messages: list[dict[str, str]]
+    earlier: list[dict[str, str]]
+
+
+async def _dialog(tenant_id: uuid.UUID, selected: str) -> _Dialog:
+    dialog_id = uuid.UUID(selected)
+    async with session_scope() as session:
+        header = await inbox.dialog_header(session=session, tenant_id=tenant_id, dialog_id=dialog_id)
+        lines = [_line(m) for m in await dialogs.transcript(session=session, tenant_id=tenant_id, dialog_id=dialog_id)]
+        earlier = [
+            {"id": str(e.id), "when": f"{e.last_message_at:%Y-%m-%d}" if e.last_message_at else "",
+             "status": e.status, "preview": e.preview}
+            for e in await inbox.earlier_dialogs(session=session, tenant_id=tenant_id, dialog_id=dialog_id)
+        ]  # fmt: skip
+    return _Dialog(header, lines, earlier)
+
+
+class SharedReads:
+    """One database read for every open page that needs the same thing after the same events.
+
+    An event wakes every page of the process at once (100 operator connections: 100 identical reloads). A page
+    asks for a read no older than the hub's event count when it asks; a read started at that count or later
+    (in flight or done) already reflects every event up to it, so the page shares it instead of starting its own.
+    What a page itself just changed is read afresh by its own handler, not here."""
+
+    KEEP = 1000
+
+    def __init__(self) -> None:
+        self._reads: dict[tuple[object, ...], tuple[int, asyncio.Future[object]]] = {}
+
+    async def get(self, key: tuple[object, ...], generation: int, read: Callable[[], Awaitable[T]]) -> T:
+        found = self._reads.get(key)
+        if found is None or found[0] < generation:
+            if len(self._reads) >= self.KEEP:
+                self._reads = {k: v for k, v in self._reads.items() if not v[1].done()}
+            found = (generation, asyncio.ensure_future(read()))
+            self._reads[key] = found
+        return await asyncio.shield(found[1])  # type: ignore[return-value]
+
+
+LIVE_READS = SharedReads()
+
+
+async def _snapshot(context: AuthContext, view: str, selected: str, *, shared_after: int | None = None) -> _Snapshot:
+    """Everything the page shows, read outside the state lock (other events of the page are not held up).
+    `shared_after`: the hub's event count this must reflect; reads are then shared with other pages (the queue
+    and colleagues by workspace, counters by operator, the open dialog by dialog)."""
+    tenant, me = context.tenant_id, context.user_id
+
+    async def read(key: tuple[object, ...], load: Callable[[], Awaitable[T]]) -> T:
+        return await (load() if shared_after is None else LIVE_READS.get(key, shared_after, load))
+
+    items = await read(("items", tenant, view, me if view == "mine" else None), lambda: _items(tenant, me, view))
+    counts = await read(("counts", tenant, me), lambda: _counts(tenant, me))
+    people = await read(("people", tenant), lambda: _people(tenant))
+    header: dict[str, str] = {}
+    lines: list[dict[str, str]] = []
+    earlier: list[dict[str, str]] = []
+    if selected:
+        found = await read(("dialog", tenant, selected), lambda: _dialog(tenant, selected))
+        mine = found.header.status == "operator" and found.header.operator_id == me
+        header, lines, earlier = {**_item(found.header), "mine": "yes" if mine else ""}, found.messages, found.earlier
+    colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != me]
     return _Snapshot(items, counts, colleagues, header, lines, earlier)
 
 
@@ -179,7 +243,10 @@ class InboxState(rx.State):
             from chatai_app.services import events
 
             await events.publish("presence.changed", context.tenant_id, user_id=context.user_id)
-        return None if self.live else InboxState.follow
+        if self.live:
+            return None
+        await self._reload(context)  # its live task had stopped: catch up on what it missed
+        return InboxState.follow
 
     @rx.event
     async def set_my_status(self, status: str):
@@ -362,9 +429,15 @@ class InboxState(rx.State):
                             self.visitor_typing, self._typing_until = True, loop.time() + TYPING_SHOWN_S
                     continue
                 await _settle(queue)  # one reload for a burst (a message, its handoff, the notice)
+                generation = get_event_hub().generation
                 async with self:
                     view, selected = self.view, self.selected
-                snap = await _snapshot(context, view, selected)
+                try:
+                    snap = await _snapshot(context, view, selected, shared_after=generation)
+                except Exception as exc:  # the database briefly away or busy: the page stays live
+                    if not LIVE_OUTAGES.report(exc, where="inbox live reload"):
+                        log.exception("inbox live reload failed")
+                    continue  # the next event reloads it
                 async with self:
                     grew = self._apply(snap)
                     title = self.queue_count

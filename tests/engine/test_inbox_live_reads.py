@@ -1,0 +1,79 @@
+"""The inbox's live reloads share their database reads between open pages (issue 16): one read per workspace,
+operator or dialog for a burst of events, never an answer older than the events a page was woken by."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from chatai_app.db import session_scope
+from chatai_app.services import accounts, inbox
+from chatai_app.services.accounts import AuthContext
+from chatai_app.services.conversation import request_human
+from chatai_app.state.inbox import SharedReads, _snapshot
+from tests.knowledge.conftest import Workspace
+
+
+async def test_pages_woken_by_the_same_events_share_one_read() -> None:
+    reads = SharedReads()
+    loads: list[int] = []
+    release = asyncio.Event()
+
+    async def load() -> int:
+        loads.append(1)
+        await release.wait()
+        return len(loads)
+
+    waiting = [asyncio.create_task(reads.get(("queue", 1), 5, load)) for _ in range(100)]
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*waiting) == [1] * 100 and len(loads) == 1
+    assert await reads.get(("queue", 1), 5, load) == 1  # done, and no newer event since: reused
+    assert await reads.get(("queue", 1), 4, load) == 1
+    assert await reads.get(("queue", 2), 5, load) == 2  # another key reads on its own
+    assert await reads.get(("queue", 1), 6, load) == 3  # a newer event: read again
+
+
+async def test_a_failed_read_fails_its_sharers_and_the_next_event_reads_again() -> None:
+    reads = SharedReads()
+
+    async def broken() -> int:
+        raise ConnectionError("database away")
+
+    async def fine() -> int:
+        return 7
+
+    with pytest.raises(ConnectionError):
+        await reads.get(("k",), 1, broken)
+    assert await reads.get(("k",), 2, fine) == 7
+
+
+async def _context(ws: Workspace, user_id: uuid.UUID) -> AuthContext:
+    async with session_scope() as session:
+        return await accounts.load_context(session=session, user_id=user_id, tenant_id=ws.tenant_id)
+
+
+async def test_shared_snapshots_match_each_operators_own(shop: Workspace) -> None:
+    async with session_scope() as session:
+        owner = (
+            await accounts.authenticate(session=session, email="shop@example.com", password="password 123")
+        ).user_id
+        other = await accounts.add_operator(session=session, tenant_id=shop.tenant_id, email="op@example.com",
+                                            password="operator pass 1", full_name="Oleg")  # fmt: skip
+    first, _ = await request_human(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, channel="widget",
+                                   external_chat_id="v1", language="en")  # fmt: skip
+    await request_human(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, channel="widget",
+                        external_chat_id="v2", language="en")  # fmt: skip
+    await inbox.take_dialog(tenant_id=shop.tenant_id, operator_id=other, dialog_id=first)
+    mine, theirs = await _context(shop, owner), await _context(shop, other)
+    for context in (mine, theirs):
+        for view, selected in (("queue", ""), ("mine", ""), ("all", str(first))):
+            shared = await asyncio.gather(*(_snapshot(context, view, selected, shared_after=1) for _ in range(5)))
+            own = await _snapshot(context, view, selected)
+            assert all(s == own for s in shared), (context.email, view)
+    assert (await _snapshot(theirs, "mine", "", shared_after=1)).counts["mine"] == 1
+    assert (await _snapshot(mine, "mine", "", shared_after=1)).counts["mine"] == 0
+    assert (await _snapshot(theirs, "all", str(first), shared_after=1)).header["mine"] == "yes"
+    assert (await _snapshot(mine, "all", str(first), shared_after=1)).header["mine"] == ""
