@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_inbox_latency_smallest(app_server: RunningApp, browser: Browser) -> None:
-    result = inbox_latency.measure(app_server, browser, pages=2, samples=1, pause_s=0)
-    assert (result["operator_pages"], result["samples"], result["observations"]) == (2, 1, 2)
+    result = inbox_latency.measure(app_server, browser, connections=2, samples=1, pause_s=0)
+    assert (result["connections"], result["samples"], result["observations"]) == (2, 1, 2)
     assert result["max_ms"] >= result["p50_ms"] >= 0
 
 
