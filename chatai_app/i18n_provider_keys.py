@@ -47,6 +47,7 @@ PROVIDER_KEYS_UI: dict[str, dict[str, str]] = {
     "keys.tokens": {"en": "tokens", "ru": "токенов"},
     "keys.errors": {"en": "errors", "ru": "ошибок"},
     "keys.month": {"en": "This month", "ru": "За месяц"},
+    "keys.by_day": {"en": "Usage by day (UTC)", "ru": "Расход по дням (UTC)"},
     "keys.edit": {"en": "Edit", "ru": "Изменить"},
     "keys.save": {"en": "Save", "ru": "Сохранить"},
     "keys.enabled": {"en": "In rotation", "ru": "Используется"},

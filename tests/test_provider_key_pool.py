@@ -89,6 +89,9 @@ async def test_429_and_5xx_rotate_to_the_next_key_within_the_turn(
     assert _usage(clean_db, first) == (1, 0, 0, 1, 1)  # one request, one error, one 429
     requests, prompt_tokens, completion_tokens, errors, _ = _usage(clean_db, second)
     assert (requests, prompt_tokens, errors) == (1, 42, 0) and completion_tokens == result.completion_tokens > 0
+    async with session_scope() as session:
+        days = await provider_keys.usage_by_day(session=session, tenant_id=None, key_id=uuid.UUID(first))
+    assert [(d.requests, d.errors, d.rate_limited) for d in days] == [(1, 1, 1)]
 
     # The cooling key is skipped by the next turns; a 500 moves the turn on and cools that key too.
     fake_llm.fail("sk-second-000002", 500)

@@ -144,6 +144,14 @@ def _key_row(key: rx.Var) -> rx.Component:
     )
 
 
+def _day_row(day: rx.Var) -> rx.Component:
+    return rx.text(
+        day["day"], ": ", day["requests"], " ", t("keys.requests"), " · ", day["tokens"], " ", t("keys.tokens"),
+        " · ", day["errors"], " ", t("keys.errors"), " · 429: ", day["rate_limited"],
+        size="1", class_name="key-day",
+    )  # fmt: skip
+
+
 def _edit_dialog() -> rx.Component:
     e = K.editing
     return rx.dialog.root(
@@ -165,6 +173,15 @@ def _edit_dialog() -> rx.Component:
                         _field(label, _number_input(name, e.get(name, ""), prefix="edit"))
                         for name, label in LIMIT_FIELDS
                     ],
+                    rx.cond(
+                        K.history.length() > 0,  # type: ignore[attr-defined]
+                        rx.box(
+                            rx.text(t("keys.by_day"), size="2", weight="medium"),
+                            rx.foreach(K.history, _day_row),
+                            id="key-history",
+                            width="100%",
+                        ),
+                    ),
                     rx.hstack(
                         rx.checkbox(name="enabled", default_checked=e.get("enabled", "") == "yes", id="edit-enabled"),
                         rx.text(t("keys.enabled"), size="2"),

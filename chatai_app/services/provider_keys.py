@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import AuditLog, ProviderKey
+from chatai_app.models import AuditLog, ProviderKey, ProviderKeyUsage
 from chatai_app.models._base import utcnow
 from chatai_app.services.errors import NotFound, ValidationFailed
-from chatai_app.services.key_pool import tokens_this_month, usage_today
+from chatai_app.services.key_pool import today, tokens_this_month, usage_today
 from chatai_app.services.secrets_box import encrypt, hint
 
 LIMITS = ("requests_per_minute", "daily_request_limit", "daily_token_limit", "monthly_token_limit")
@@ -209,3 +210,31 @@ async def delete_key(
     key = await _own_key(session, tenant_id, key_id)
     _audit(session, key, "provider_key.delete", actor_user_id, base_url=key.base_url)
     await session.exec(sa.delete(ProviderKey).where(ProviderKey.id == key_id))
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    day: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    errors: int
+    rate_limited: int
+
+
+async def usage_by_day(
+    *, session: AsyncSession, tenant_id: uuid.UUID | None, key_id: uuid.UUID, days: int = 14
+) -> list[DayUsage]:
+    """The key's usage per UTC day, newest first, over the last `days` days that had any."""
+    key = await session.get(ProviderKey, key_id)
+    if key is None or key.tenant_id != tenant_id:
+        raise NotFound("Key not found")
+    rows = await session.exec(
+        select(ProviderKeyUsage)
+        .where(ProviderKeyUsage.key_id == key_id, ProviderKeyUsage.day > today() - timedelta(days=days))
+        .order_by(ProviderKeyUsage.day.desc())  # type: ignore[attr-defined]
+    )
+    return [
+        DayUsage(r.day.isoformat(), r.requests, r.prompt_tokens, r.completion_tokens, r.errors, r.rate_limited)
+        for r in rows.all()
+    ]

@@ -72,6 +72,7 @@ def _models(text: str) -> list[str]:
 class AdminKeysState(_AdminBase):
     keys: list[dict[str, str]] = []
     editing: dict[str, str] = {}  # the key whose edit dialog is open
+    history: list[dict[str, str]] = []  # its usage per day
 
     async def _reload(self, session: Any) -> None:
         self.keys = [_row(k) for k in await provider_keys.list_keys(session=session, tenant_id=None)]
@@ -109,8 +110,21 @@ class AdminKeysState(_AdminBase):
         return await self._change(change, "Key added")
 
     @rx.event
-    def open_edit(self, key_id: str) -> None:
+    async def open_edit(self, key_id: str):
         self.editing = next((dict(k) for k in self.keys if k["id"] == key_id), {})
+        self.history = []
+        if not self.editing:
+            return None
+
+        async def work(session: Any, context: Any, _: SessionState) -> None:
+            days = await provider_keys.usage_by_day(session=session, tenant_id=None, key_id=uuid.UUID(key_id))
+            self.history = [
+                {"day": d.day, "requests": _number(d.requests), "errors": _number(d.errors),
+                 "tokens": _number(d.prompt_tokens + d.completion_tokens), "rate_limited": _number(d.rate_limited)}
+                for d in days
+            ]  # fmt: skip
+
+        return await self._guarded(work)
 
     @rx.event
     def edit_open_changed(self, is_open: bool) -> None:

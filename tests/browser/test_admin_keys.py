@@ -1,7 +1,8 @@
 """Issue 14, the AI provider key pool in Chromium against a real `chatai run`: a platform admin adds two keys at
 /admin/keys; the first one's provider refuses it (401), so each message is answered with the second key and after
-three messages the first is parked with the reason shown; the admin edits a limit, puts the key back in rotation and
-deletes it (confirmed). Screenshots (desktop and 390 px) go to test-artifacts/screens."""
+three messages the first is parked with the reason shown; the admin sees a key's usage by day, edits a limit, puts
+the key back in rotation and deletes it (confirmed). Screenshots (desktop, 390 px, Russian) go to
+test-artifacts/screens."""
 
 from __future__ import annotations
 
@@ -84,8 +85,14 @@ def test_admin_adds_keys_sees_a_parked_key_and_manages_it(
     admin.screenshot(path=str(ARTIFACTS / "admin_keys_phone.png"), full_page=True)
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
     admin.set_viewport_size({"width": 1366, "height": 900})
+    admin.add_init_script("localStorage.setItem('chatai_lang', 'ru')")
+    admin.reload()
+    expect(revoked.locator(".rt-Badge").first).to_have_text("Отключён")
+    admin.screenshot(path=str(ARTIFACTS / "admin_keys_parked_ru.png"), full_page=True)
 
     good.locator(".key-edit").click()
+    expect(admin.locator("#key-history .key-day")).to_have_count(1)
+    expect(admin.locator("#key-history .key-day")).to_contain_text("3 запросов")
     admin.fill("#edit-daily_token_limit", "50000")
     admin.click("#edit-save")
     expect(good).to_contain_text("50 000")
