@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import time
@@ -233,6 +234,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--details", type=Path, default=None, help="every question and reply, as JSON lines")
     args = parser.parse_args(argv)
 
+    os.environ.setdefault("ACCESS_TOKEN_TTL_S", str(24 * 3600))  # a run on a loaded machine outlasts 15 minutes
     _ensure_database()
     details: list[dict] = []
     results = asyncio.run(run(args.languages, args.limit, args.strictness, details))

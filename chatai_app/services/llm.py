@@ -244,7 +244,38 @@ class OfflineExtractive:
 
 
 SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«(\[]?[A-ZА-ЯЁ0-9])|\n+")
-QUOTE_BUDGET = 420  # characters of quoted sentences: the answering one and a neighbour (mean ~300 on XQuAD)
+QUOTE_BUDGET = 450  # characters of quoted sentences: the answering one and a neighbour (mean ~300 on XQuAD)
+TYPE_BONUS = 0.1  # share of the question's weight a sentence gains for holding what a 'when'/'how many' asks for
+# Words that say nothing about where the answer is ('the', 'what', 'в', 'какой'): left out of the overlap.
+_STOP_WORDS = """
+    a an the and or but if of to in on at by for with from as is are was were be been being do does did done have
+    has had this that these those it its he she they them his her their there here what which who whom whose when
+    where why how not no than then so such can could would should will may might must shall also into about over
+    under after before between during through up down out off again further once all any both each few more most
+    other some own same very just now one you we our your my me us
+    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее её мне было вот от меня
+    еще ещё нет о из ему теперь когда даже ну ли если уже или ни быть был была были него до вас нибудь опять уж вам
+    ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем сам чтобы без будто чего раз
+    тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем нее сейчас
+    куда зачем всех никогда можно при наконец об другой хоть после над больше тот через эти нас про всего них какая
+    много разве эту моя впрочем свою этой перед иногда лучше чуть том нельзя такой им более всегда конечно всю между
+    каком какие каких какого какую каким какое сколько кого кому кем чей чья чьи является являлся являлась
+    также"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+WHEN_QUESTION = re.compile(
+    r"\b(when|what (year|decade|century|month|day|date)|in which year|когда|"
+    r"в как(ом|ие|ой) (году|годы|веке|месяце|день)|какого (года|числа))\b", re.IGNORECASE)  # fmt: skip
+COUNT_QUESTION = re.compile(
+    r"\b(how (many|much|long|old|far|large|big|tall|high)|what (percentage|percent|number|age|amount)|сколько|"
+    r"какой процент|как долго|на сколько|каков[а-я]* (число|количество|процент|размер|возраст|население))",
+    re.IGNORECASE)  # fmt: skip
+DATE = re.compile(
+    r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)", re.IGNORECASE)  # fmt: skip
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|"
+    r"million|billion|один|одн|два|две|тр[еёио]|четыр|пят|шест|сем|восем|девят|десят|сорок|сто|двест|тысяч|миллион|"
+    r"миллиард|половин|треть|четверт)", re.IGNORECASE)  # fmt: skip
 
 
 def _stem(word: str) -> str:
@@ -252,19 +283,32 @@ def _stem(word: str) -> str:
     return word[:5] if len(word) > 5 else word
 
 
+def _content(text: str) -> set[str]:
+    return {_stem(w) for w in WORD.findall(text) if w.lower() not in STOP_WORDS}
+
+
 def best_sentences(text: str, question: str, budget: int = QUOTE_BUDGET) -> str:
-    """The sentences of the passage that answer: the one sharing the most of the question's words (each weighted by
-    how few of the passage's sentences have it, so 'the'/'в' count for little), with the sentence after it (else
-    before it) when both fit the budget: the answer is often in the sentence that follows the question's words
-    (measured on XQuAD dev: the gold answer is in this quote for 91% (en) / 89% (ru) of the passages that hold it).
+    """The sentences of the passage that answer: the one sharing the most of the question's content words (stop
+    words left out, each word weighted by how few of the passage's sentences have it), a sentence with a date or a
+    number counting a little more for a 'when' or 'how many' question, with the sentence after it (else before it)
+    when both fit the budget: the answer is often in the sentence that follows the question's words. Measured on the
+    XQuAD dev paragraphs (chosen on articles 0-11, the same on 12-23): the quote holds the gold answer for 91% (en) /
+    89% (ru) of the questions, 90% / 86% before the stop words and the question type.
     No shared word at all (a question in another language): the passage's first sentences within the budget."""
     sentences = [s.strip() for s in SENTENCE.split(text) if s and s.strip() and not s.strip().startswith("#")]
     if not sentences:
         return text.strip()[:budget]
-    stems = [{_stem(w) for w in WORD.findall(s)} for s in sentences]
-    asked = {_stem(w) for w in WORD.findall(question) if len(w) > 2 or w.isdigit()}
+    stems = [_content(s) for s in sentences]
+    asked = {_stem(w) for w in WORD.findall(question) if (len(w) > 2 or w.isdigit()) and w.lower() not in STOP_WORDS}
     weight = {w: math.log(1 + len(sentences) / (1 + sum(w in s for s in stems))) for w in asked}
-    scores = [sum(weight[w] for w in asked & s) for s in stems]
+    total = sum(weight.values()) or 1.0
+    scores = [sum(weight[w] for w in asked & s) / total for s in stems]
+    wanted = DATE if WHEN_QUESTION.search(question) else NUMBER if COUNT_QUESTION.search(question) else None
+    if wanted is not None:
+        scores = [
+            score + TYPE_BONUS if score > 0 and wanted.search(s) else score
+            for score, s in zip(scores, sentences, strict=True)
+        ]
     if max(scores) <= 0:
         chosen: list[int] = []
         for i, sentence in enumerate(sentences):
