@@ -101,7 +101,20 @@ def test_offline_quote_is_the_sentences_that_answer() -> None:
     )
     quote = best_sentences(passage, "How much does courier delivery cost?")
     assert "300 roubles" in quote and "founded" not in quote and "railway" not in quote
-    assert len(quote) <= 420
+    assert len(quote) <= 450
+
+
+def test_offline_quote_skips_stop_words_and_prefers_a_date_for_when() -> None:
+    passage = (
+        "What the shop was known for was the way that it had been run by the family for all of those years. "
+        "Its warehouse is the largest in the region. It was built in 2005 by the founder."
+    )
+    assert "2005" in best_sentences(passage, "When was the warehouse that the shop has built?", budget=90)
+    passage_ru = (
+        "Компания была основана в Казани, и она была известна своими садовыми инструментами. "
+        "Склад компании самый большой в регионе. Его построили в 2005 году."
+    )
+    assert "2005" in best_sentences(passage_ru, "В каком году построили склад?", budget=90)
 
 
 def test_verdict_line_is_held_back_from_the_stream_and_read() -> None:
