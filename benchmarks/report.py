@@ -43,6 +43,20 @@ def _load(run: dict[str, Any]) -> str:
     return f"{run['messages_per_s']} msg/s, p50 {run['p50_ms']} / p99 {run['p99_ms']} ms"
 
 
+def _mixed(run: dict[str, Any]) -> str:
+    """Widget visitors, open inboxes and Telegram updates of one multinode_load round."""
+    refused = run["lost"] if run["nodes"] == 1 else 0
+    widget = f"widget {_load(run)}" + (f", {refused} refused" if refused else "")
+    inbox, tg = run.get("operators"), run.get("telegram")
+    if not inbox or not tg:
+        return widget
+    return (
+        f"{widget}; inbox p50 {inbox['p50_ms']} / p95 {inbox['p95_ms']} ms; "
+        f"Telegram {tg['answered']}/{tg['updates']} answered, {tg['duplicated']} duplicated, "
+        f"p50 {tg['p50_s']} / p95 {tg['p95_s']} s"
+    )
+
+
 def _measured_on(path: Path) -> str:
     """The day the result was committed (a clone's file times say nothing), else the file's own time."""
     done = subprocess.run(["git", "log", "-1", "--format=%cs", "--", str(path)], capture_output=True, text=True,
@@ -77,15 +91,13 @@ ROWS = [
     Row("Visitor send → operator's screen, 50 open operator pages (p50 / p95)", "inbox_latency",
         lambda d: f"{d['p50_ms']} / {d['p95_ms']} ms", None, "p50 ≤ 150 ms, p95 ≤ 400 ms (100 connections)",
         "python -m benchmarks.inbox_latency"),
-    Row("Widget load, 1 API node (32 visitors × 4 messages)", "multinode_load",
-        lambda d: _load(d["one_node"]),
-        None, "—", "python -m benchmarks.multinode_load"),
-    Row("Widget load, 2 API nodes", "multinode_load",
-        lambda d: _load(d["two_nodes"]),
-        None, "—", "python -m benchmarks.multinode_load"),
-    Row("Widget load, 2 API nodes, one killed mid-run", "multinode_load",
+    Row("Mixed load, 1 node + 1 fleet (32 widget visitors × 4 messages, 8 open inboxes, 60 Telegram updates at 4/s)",
+        "multinode_load", lambda d: _mixed(d["one_node"]), None, "—", "python -m benchmarks.multinode_load"),
+    Row("Mixed load, 2 nodes + 2 fleets (same load)", "multinode_load",
+        lambda d: _mixed(d["two_nodes"]), None, "—", "python -m benchmarks.multinode_load"),
+    Row("Mixed load, 2 nodes + 2 fleets, one node killed mid-run", "multinode_load",
         lambda d: (f"{d['two_nodes_one_killed']['failed_first_tries']} first tries failed, "
-                   f"{d['two_nodes_one_killed']['lost']} lost, {d['two_nodes_one_killed']['messages_per_s']} msg/s"),
+                   f"{d['two_nodes_one_killed']['lost']} lost; {_mixed(d['two_nodes_one_killed'])}"),
         None, "nothing lost", "python -m benchmarks.multinode_load"),
     Row("Telegram: 2,000 updates over 1,000 bots in one fleet", "fleet_burst",
         lambda d: (f"{d['summary']['replies_per_s']} replies/s, {d['summary']['lost']} lost, "
