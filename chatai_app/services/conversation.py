@@ -392,7 +392,11 @@ async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswer
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
     await events.publish(
-        "message.created", incoming.tenant_id, dialog_id=stored.dialog_id, message_id=stored.message_id
+        "message.created",
+        incoming.tenant_id,
+        dialog_id=stored.dialog_id,
+        message_id=stored.message_id,
+        status=str(stored.dialog_status),  # operators' queue pages skip the AI's own dialogs (issue 16)
     )
     await _respond(incoming, text, stored, result, sink)
     result.elapsed_ms = (time.perf_counter() - started) * 1000
@@ -444,7 +448,11 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
     result.sources = _shown_sources(assistant, completion, hits)
     result.prompt_tokens, result.completion_tokens = completion.prompt_tokens, completion.completion_tokens
     await events.publish(
-        "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
+        "message.created",
+        assistant.tenant_id,
+        dialog_id=stored.dialog_id,
+        message_id=result.reply_message_id,
+        status=str(stored.dialog_status),
     )
     await _fallback_if_missed(result, stored, completion, language, rules)
 
@@ -453,7 +461,11 @@ async def _small_talk(assistant: Assistant, stored: _Stored, result: TurnResult,
     result.reply_text = smalltalk.reply(kind, language, name=assistant.name, greeting=assistant.greeting)
     result.reply_message_id = await _save_message(stored.dialog_id, assistant.tenant_id, "assistant", result.reply_text)
     await events.publish(
-        "message.created", assistant.tenant_id, dialog_id=stored.dialog_id, message_id=result.reply_message_id
+        "message.created",
+        assistant.tenant_id,
+        dialog_id=stored.dialog_id,
+        message_id=result.reply_message_id,
+        status=str(stored.dialog_status),
     )
 
 

@@ -16,12 +16,13 @@ from typing import ClassVar, TypeVar
 import reflex as rx
 
 from chatai_app.db import session_scope
+from chatai_app.models import DialogStatus
 from chatai_app.models._base import utcnow
 from chatai_app.outages import OutageLog
 from chatai_app.services import dialogs, inbox, presence
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError, ValidationFailed
-from chatai_app.services.events import get_event_hub
+from chatai_app.services.events import Event, get_event_hub
 from chatai_app.services.permissions import Permission
 from chatai_app.state.dialogs import source_labels
 from chatai_app.state.session import SessionState, context_of, signed_in
@@ -100,6 +101,17 @@ async def _dialog(tenant_id: uuid.UUID, selected: str) -> _Dialog:
             for e in await inbox.earlier_dialogs(session=session, tenant_id=tenant_id, dialog_id=dialog_id)
         ]  # fmt: skip
     return _Dialog(header, lines, earlier)
+
+
+def unseen(event: Event, view: str, selected: str) -> bool:
+    """A message in a dialog the AI is handling (or closed), neither open on the page nor in its list: no queue,
+    counter or shown preview changes (a busy workspace's AI chats would otherwise reload every operator page)."""
+    return (
+        event.type == "message.created"
+        and event.data.get("status") in (DialogStatus.ai, DialogStatus.closed)
+        and view != "all"
+        and event.data.get("dialog_id") != selected
+    )
 
 
 class SharedReads:
@@ -421,7 +433,11 @@ class InboxState(rx.State):
                     event = await asyncio.wait_for(queue.get(), timeout=2)
                 except TimeoutError:
                     continue
-                if event.tenant_id != tenant or not event.type.startswith(LIVE_EVENTS):
+                if (
+                    event.tenant_id != tenant
+                    or not event.type.startswith(LIVE_EVENTS)
+                    or unseen(event, self.view, self.selected)
+                ):
                     continue
                 if event.type == "typing":
                     async with self:

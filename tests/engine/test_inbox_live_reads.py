@@ -12,7 +12,8 @@ from chatai_app.db import session_scope
 from chatai_app.services import accounts, inbox
 from chatai_app.services.accounts import AuthContext
 from chatai_app.services.conversation import request_human
-from chatai_app.state.inbox import SharedReads, _snapshot
+from chatai_app.services.events import Event
+from chatai_app.state.inbox import SharedReads, _snapshot, unseen
 from tests.knowledge.conftest import Workspace
 
 
@@ -77,3 +78,15 @@ async def test_shared_snapshots_match_each_operators_own(shop: Workspace) -> Non
     assert (await _snapshot(mine, "mine", "", shared_after=1)).counts["mine"] == 0
     assert (await _snapshot(theirs, "all", str(first), shared_after=1)).header["mine"] == "yes"
     assert (await _snapshot(mine, "all", str(first), shared_after=1)).header["mine"] == ""
+
+
+def test_pages_skip_messages_of_dialogs_the_ai_handles_unless_they_show_them() -> None:
+    dialog = str(uuid.uuid4())
+    ai_message = Event("message.created", "t", {"dialog_id": dialog, "message_id": 1, "status": "ai"})
+    assert unseen(ai_message, "queue", "") and unseen(ai_message, "mine", "") and unseen(ai_message, "active", "")
+    assert not unseen(ai_message, "all", "")  # the list shows it
+    assert not unseen(ai_message, "queue", dialog)  # it is open
+    waiting = Event("message.created", "t", {"dialog_id": dialog, "message_id": 2, "status": "waiting"})
+    unknown = Event("message.created", "t", {"dialog_id": dialog, "message_id": 3})  # an operator's, a delivery's
+    handoff = Event("handoff.requested", "t", {"dialog_id": dialog, "status": "ai"})
+    assert not any(unseen(e, "queue", "") for e in (waiting, unknown, handoff))
