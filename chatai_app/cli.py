@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from chatai_app.cli_knowledge import add_commands as add_knowledge_commands
 from chatai_app.settings import get_settings
 
 
@@ -92,7 +91,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_everything(data_dir=args.data_dir, port=args.port, roles=tuple(args.role or ROLES))
 
 
-def build_parser() -> argparse.ArgumentParser:
+CORE_COMMANDS = ("run", "setup", "db", "worker", "admin")
+
+
+def _core_command(argv: list[str] | None) -> bool:
+    """A command that needs none of the knowledge commands' imports (seconds of `chatai run`'s start on 2 busy
+    cores); None (the whole parser, for --help and tests) is not."""
+    if argv is None:
+        return False
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--data-dir")
+    _, rest = first.parse_known_args(argv)
+    return bool(rest) and rest[0] in CORE_COMMANDS
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="chatai", description="ChatAI: AI assistants with live operators")
     parser.add_argument("--data-dir", type=Path, default=settings.data_dir, help="embedded database and files (./var)")
@@ -116,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply all Alembic migrations").set_defaults(handler=cmd_db_upgrade)
 
     commands.add_parser("worker", help="run the background job worker").set_defaults(handler=with_database(cmd_worker))
-    add_knowledge_commands(commands, with_database)
+    if not _core_command(argv):
+        from chatai_app.cli_knowledge import add_commands as add_knowledge_commands
+
+        add_knowledge_commands(commands, with_database)
 
     admin = commands.add_parser("admin", help="platform admins").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create a platform admin (or promote an existing user)")
@@ -127,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     return args.handler(args)
 
 
