@@ -80,22 +80,17 @@ class Hit:
 def _fts_sql(table: str, source: str) -> sa.TextClause:
     """BM25 over PostgreSQL full-text lexemes (ts_rank has no IDF, which costs ~10 points of hit@1).
 
-    Document frequencies, N and the average length come from the assistant's term statistics (migration 0013,
-    kept by triggers), not from counting at query time. The GIN index finds the candidates: chunks sharing any
-    query lexeme while those are at most WIDE_MATCH rows by their frequencies; beyond that (a large knowledge
-    base), chunks sharing at least two of the question's MAX_PAIRED rarest lexemes, so ts_rank_cd does not run over
-    most of the table. The best PRESELECT candidates by ts_rank_cd are scored with BM25.
+    Document frequencies and N come from the assistant's term statistics (migration 0013, kept by triggers),
+    not from counting at query time; the average length is the candidates' own, as before. The GIN index finds
+    the candidates: chunks sharing any query lexeme while their frequencies sum to at most WIDE_MATCH; beyond
+    that (a large knowledge base), chunks sharing two of the question's MAX_PAIRED rarest lexemes, so ts_rank_cd
+    does not run over most of the table. The best PRESELECT candidates by ts_rank_cd are scored with BM25.
     """
     return sa.text(f"""
         WITH terms AS (
             SELECT DISTINCT lexeme FROM unnest(
                 tsvector_to_array(to_tsvector('russian', :q)) || tsvector_to_array(to_tsvector('english', :q))
             ) AS lexeme
-        ),
-        stats AS (
-            SELECT greatest(n, 1)::float AS n, greatest(total_length::float / greatest(n, 1), 1) AS avgdl
-              FROM search_scope_stats
-             WHERE tenant_id = :tenant AND assistant_id = :assistant AND source = '{source}'
         ),
         df AS (
             SELECT s.lexeme, s.df::float AS df FROM search_term_stats s JOIN terms ON terms.lexeme = s.lexeme
@@ -116,6 +111,12 @@ def _fts_sql(table: str, source: str) -> sa.TextClause:
             SELECT t.id, t.tsv FROM {table} t, query
              WHERE t.tenant_id = :tenant AND t.assistant_id = :assistant AND t.tsv @@ query.matching
              ORDER BY ts_rank_cd(t.tsv, query.tsq) DESC LIMIT {PRESELECT}
+        ),
+        stats AS (  -- the candidates' average length, as the rerank was calibrated with
+            SELECT (SELECT greatest(max(n), 1) FROM search_scope_stats
+                     WHERE tenant_id = :tenant AND assistant_id = :assistant AND source = '{source}')::float AS n,
+                   greatest(avg(length(tsv)), 1)::float AS avgdl
+              FROM candidates
         )
         SELECT c.id::text, bm25.score
           FROM candidates c CROSS JOIN stats
