@@ -1,13 +1,17 @@
 """Platform overhead per message with an instant LLM, and messages per second.
 
-    python -m benchmarks.engine_overhead [--messages 300] [--concurrency 8] [--warmup 20]
+    python -m benchmarks.engine_overhead [--messages 300] [--concurrency 8] [--warmup 20] [--out PATH|-]
 
 The LLM is the local OpenAI-compatible server in its own process with no delay (real HTTP,
 streamed). `p50/p99` are whole turns; `overhead_*` subtract the time spent waiting on the model
 (the fake server's HTTP round trip), leaving ours: storing, idempotency, billing, retrieval (query
 embedding + hybrid search on a small knowledge base), prompt assembly, the streamed call,
 storing the reply with its charge, and publishing events. Each simulated user asks different questions
-in turn, so repeat detection (the same question again calls a human) never takes a turn away from the AI.
+in turn, so repeat detection (the same question again calls a human) never takes a turn away from the AI; every
+question carries its turn number, so no query vector comes from the cache of repeated questions.
+
+The floor, measured in the same run: the bare work of one turn, i.e. one query embedding of a new question plus
+as many SQL statements (`SELECT 1`) in as many transactions, through the same pool, as a turn made (counted).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+RESULTS = Path(__file__).resolve().parent / "results"
 QUESTIONS = (
     "How long does delivery take?",
     "Are returns accepted after two weeks?",
@@ -87,7 +92,7 @@ async def _run(
     async def user(worker: int) -> None:
         for turn, _ in enumerate(counter):  # a user never asks the same question twice in a row
             started = time.perf_counter()
-            question = QUESTIONS[(worker + turn) % len(QUESTIONS)]
+            question = f"{QUESTIONS[(worker + turn) % len(QUESTIONS)]} ({label} {worker}.{turn})"
             result = await handle_incoming(
                 Incoming(tenant_id, assistant_id, "api", f"{label}-user-{worker}", question)  # type: ignore[arg-type]
             )
@@ -108,11 +113,57 @@ async def _run(
     }  # fmt: skip
 
 
+class _Counter:
+    """SQL statements and transactions on the app's engine."""
+
+    def __init__(self) -> None:
+        import sqlalchemy as sa
+
+        from chatai_app.db import get_async_engine
+
+        self.statements = self.transactions = 0
+        engine = get_async_engine().sync_engine
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+        sa.event.listen(engine, "commit", self._transaction)
+        sa.event.listen(engine, "rollback", self._transaction)
+
+    def _statement(self, *args: object) -> None:
+        self.statements += 1
+
+    def _transaction(self, *args: object) -> None:
+        self.transactions += 1
+
+
+async def _floor(turns: int, statements: int, transactions: int) -> dict[str, float]:
+    """One query embedding of a new question + `statements` trivial statements in `transactions` transactions."""
+    import sqlalchemy as sa
+
+    from chatai_app.db import session_scope
+    from chatai_app.services.knowledge.embeddings import provider_for
+
+    provider = provider_for("")
+    per = [statements // transactions + (1 if i < statements % transactions else 0) for i in range(transactions)]
+    latencies = []
+    for turn in range(turns):
+        started = time.perf_counter()
+        await provider.embed_query(f"{QUESTIONS[turn % len(QUESTIONS)]} (floor {turn})")
+        for count in per:
+            async with session_scope() as session:
+                for _ in range(count):
+                    await session.exec(sa.text("SELECT 1"))
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    return {"p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(p99, 1),
+            "statements": statements, "transactions": transactions}  # fmt: skip
+
+
 async def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=20, help="messages before measuring (model load, pools)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "engine_overhead.json", help="'-' to not save")
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL"):
         from chatai_app.embedded_pg import start_embedded_postgres
@@ -129,11 +180,21 @@ async def main(argv: list[str] | None = None) -> dict[str, object]:
         tenant_id, assistant_id = await _setup()
         if args.warmup:
             await _run(tenant_id, assistant_id, args.warmup, 1, "warmup")  # warm-up: model load, connection pools
+        counter = _Counter()
+        sequential = await _run(tenant_id, assistant_id, max(1, args.messages // 3), 1, "sequential")
+        turns = max(1, args.messages // 3)
+        statements, transactions = round(counter.statements / turns), round(counter.transactions / turns)
+        floor = await _floor(turns, statements, transactions)
         report = {
-            "sequential": await _run(tenant_id, assistant_id, max(1, args.messages // 3), 1, "sequential"),
+            "machine": "2 cores",
+            "sequential": sequential,
+            "floor": floor,
+            "ratio_p50_to_floor": round(sequential["overhead_p50_ms"] / floor["p50_ms"], 2),
             "concurrent": await _run(tenant_id, assistant_id, args.messages, args.concurrency, "concurrent"),
         }
         print(json.dumps(report, indent=2))
+        if str(args.out) != "-":
+            args.out.write_text(json.dumps(report, indent=2) + "\n")
         return report
     finally:
         llm.kill()

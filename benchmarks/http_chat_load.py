@@ -1,6 +1,7 @@
 """A burst of concurrent chats through the HTTP API, then the widget abuse run (issue 11).
 
     python -m benchmarks.http_chat_load [--concurrency 200] [--articles 6] [--abuse-loops 30]
+                                        [--conversations 64] [--turns 4]
 
 The API (`chatai_app.api.app:build_server`, with its request guard) runs under granian in its own process
 on DATABASE_URL or an embedded PostgreSQL. Part 1: `--concurrency` conversations each send one message to
@@ -8,6 +9,9 @@ on DATABASE_URL or an embedded PostgreSQL. Part 1: `--concurrency` conversations
 all 200, no 5xx, no timeouts), p50/p95/p99/max and messages/s. Part 2: the attack from the report, loops of
 `POST /visitor` + two `POST /messages` without an Origin from one address against an assistant with no
 allow-list: how many were refused (429) and what the tenant was charged compared with the limits.
+Part 3 (issue 16): `--conversations` conversations at once, each sending `--turns` different questions one after
+the other: messages/s, errors, p50/p99; beside it the floor, the embedding model's own questions/s embedding the
+same questions in batches (as the engine batches concurrent questions) in this process.
 """
 
 from __future__ import annotations
@@ -57,6 +61,41 @@ async def burst(client: httpx.AsyncClient, assistant_id: str, auth: dict[str, st
     }  # fmt: skip
 
 
+async def sustained(client: httpx.AsyncClient, assistant_id: str, auth: dict[str, str], questions: list[str],
+                    conversations: int, turns: int) -> dict[str, object]:  # fmt: skip
+    path = f"/api/v1/assistants/{assistant_id}/chat"
+    results: list[tuple[int, float]] = []
+
+    async def conversation(n: int) -> None:
+        for turn in range(turns):  # a different question each turn (no repeat handoff, no cached vector)
+            text = f"{questions[(n + turn) % len(questions)]} ({n}.{turn})"
+            status, ms = await _chat(client, path, auth, text, 1000 + n)
+            results.append((status, ms))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(conversation(n) for n in range(conversations)))
+    wall = time.perf_counter() - started
+    latencies = [ms for _, ms in results]
+    errors = sum(status != 200 for status, _ in results)
+    return {"conversations": conversations, "turns": turns, "messages": len(results), "errors": errors,
+            "messages_per_s": round(len(results) / wall, 1), "p50_ms": round(statistics.median(latencies), 1),
+            "p99_ms": round(_percentile(latencies, 0.99), 1), "wall_s": round(wall, 2)}  # fmt: skip
+
+
+async def embedder_floor(questions: list[str], messages: int) -> dict[str, float]:
+    """The model alone: `messages` new questions embedded in batches of QUERY_BATCH (questions/s)."""
+    from chatai_app.services.knowledge.embeddings import QUERY_BATCH, provider_for
+
+    provider = provider_for("")
+    texts = [f"{questions[i % len(questions)]} (floor {i})" for i in range(messages)]
+    await provider.embed_queries(texts[:2])  # model load
+    started = time.perf_counter()
+    for start in range(0, len(texts), QUERY_BATCH):
+        await provider.embed_queries(texts[start : start + QUERY_BATCH])
+    return {"questions": messages, "batch": QUERY_BATCH,
+            "questions_per_s": round(messages / (time.perf_counter() - started), 1)}  # fmt: skip
+
+
 async def _balance(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
     return int((await client.get("/api/v1/billing", headers=auth)).json()["balance_minor"])
 
@@ -102,7 +141,8 @@ async def abuse(client: httpx.AsyncClient, loops: int) -> dict[str, object]:
             "seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
 
 
-async def run(base_url: str, *, concurrency: int, articles: int, loops: int) -> dict[str, object]:
+async def run(base_url: str, *, concurrency: int, articles: int, loops: int, conversations: int = 64,
+              turns: int = 4) -> dict[str, object]:  # fmt: skip
     from chatai_app.db import dispose_engines
     from chatai_app.services.knowledge.evaluation import load_questions
     from tests.knowledge.conftest import xquad
@@ -115,9 +155,13 @@ async def run(base_url: str, *, concurrency: int, articles: int, loops: int) -> 
             assistant_id, auth, chunks = await _workspace(client, data, articles)
             loaded = await burst(client, assistant_id, auth, questions, concurrency)
             abused = await abuse(client, loops)
+            steady = await sustained(client, assistant_id, auth, questions, conversations, turns)
+        floor = await embedder_floor(questions, conversations * turns)
     finally:
         await dispose_engines()
-    return {"machine": "2 cores", "articles": articles, "chunks": chunks, "burst": loaded, "widget_abuse": abused}
+    steady["ratio_to_embedder"] = round(float(steady["messages_per_s"]) / floor["questions_per_s"], 3)
+    return {"machine": "2 cores", "articles": articles, "chunks": chunks, "burst": loaded, "widget_abuse": abused,
+            "sustained": steady, "embedder_alone": floor}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -125,6 +169,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--articles", type=int, default=6)
     parser.add_argument("--abuse-loops", type=int, default=30)
+    parser.add_argument("--conversations", type=int, default=64)
+    parser.add_argument("--turns", type=int, default=4)
     parser.add_argument("--out", type=Path, default=RESULTS / "http_chat_load.json", help="'-' to not save")
     args = parser.parse_args(argv)
 
@@ -136,7 +182,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     server = _start_server(port)
     try:
         result = asyncio.run(run(f"http://127.0.0.1:{port}", concurrency=args.concurrency, articles=args.articles,
-                                 loops=args.abuse_loops))  # fmt: skip
+                                 loops=args.abuse_loops, conversations=args.conversations,
+                                 turns=args.turns))  # fmt: skip
     finally:
         server.terminate()
         server.wait(20)

@@ -92,16 +92,20 @@ async def measure_ingestion(pages: int = 30) -> dict[str, float]:
         document = await add_document(
             session=session, tenant_id=tenant_id, assistant_id=assistant_id, filename="bench.pdf", data=pdf
         )
+    texts = [c.embedding_text() for c in chunk_blocks(extract_blocks("pdf", pdf, "bench.pdf"))]
+
+    async def embedder_alone() -> float:  # the floor: the embedder alone on the same chunks, in the same batches
+        started = time.perf_counter()
+        for start in range(0, len(texts), EMBED_BATCH):
+            await provider.embed_passages(texts[start : start + EMBED_BATCH])
+        return time.perf_counter() - started
+
+    before = await embedder_alone()
     started = time.perf_counter()
     status = await ingest_document(document.id)
     elapsed = time.perf_counter() - started
     assert status == "ready", status
-    # The floor: the embedder alone on the same chunks, in the same batches.
-    texts = [c.embedding_text() for c in chunk_blocks(extract_blocks("pdf", pdf, "bench.pdf"))]
-    started = time.perf_counter()
-    for start in range(0, len(texts), EMBED_BATCH):
-        await provider.embed_passages(texts[start : start + EMBED_BATCH])
-    embed_s = time.perf_counter() - started
+    embed_s = min(before, await embedder_alone())  # timed before and after; the faster one (a busy machine)
     chars = sum(len(p) for p in paragraphs[: pages * 2])
     return {"pages": pages, "chunks": len(texts), "seconds": round(elapsed, 2),
             "pages_per_s": round(pages / elapsed, 2),

@@ -72,7 +72,9 @@ def _measured_on(path: Path) -> str:
 ROWS = [
     Row("Engine overhead per message, one conversation (p50 / p99)", "engine_overhead",
         lambda d: f"{_get(d, 'sequential.overhead_p50_ms')} / {_get(d, 'sequential.overhead_p99_ms')} ms",
-        lambda d: f"{d['floor']['p50_ms']} ms" if "floor" in d else "—",
+        lambda d: (f"one query embedding + {d['floor']['statements']} statements in {d['floor']['transactions']} "
+                   f"transactions: p50 {d['floor']['p50_ms']} / p99 {d['floor']['p99_ms']} ms; "
+                   f"ours {d['ratio_p50_to_floor']}× that") if "floor" in d else "—",
         "p50 ≤ 25 ms, p99 ≤ 60 ms", "python -m benchmarks.engine_overhead"),
     Row("Offline answer through the HTTP chat API, 24 XQuAD articles (p50 / p95)", "http_answer_latency",
         lambda d: f"{d['p50_ms']} / {d['p95_ms']} ms",
@@ -82,17 +84,27 @@ ROWS = [
         lambda d: (f"{d['burst']['errors']} errors, {d['burst']['messages_per_s']} msg/s, "
                    f"p50 {d['burst']['p50_ms']} / p99 {d['burst']['p99_ms']} ms"),
         None, "0 errors (503 + Retry-After when full)", "python -m benchmarks.http_chat_load"),
+    Row("64 concurrent conversations through `POST /api/v1/assistants/{id}/chat` (4 turns each)", "http_chat_load",
+        lambda d: (f"{d['sustained']['errors']} errors, {d['sustained']['messages_per_s']} msg/s, "
+                   f"p50 {d['sustained']['p50_ms']} / p99 {d['sustained']['p99_ms']} ms"),
+        lambda d: (f"the model alone embeds {d['embedder_alone']['questions_per_s']} questions/s (batches of "
+                   f"{d['embedder_alone']['batch']}); ours {d['sustained']['ratio_to_embedder']:.0%} of it"),
+        "≥ 100 msg/s, 0 errors, p99 ≤ 1 s, ≥ 70% of the model's rate", "python -m benchmarks.http_chat_load"),
     Row("Widget abuse: 30 × (new visitor + 2 messages) from one address", "http_chat_load",
         lambda d: (f"{d['widget_abuse']['responses']} → charged {d['widget_abuse']['charged_minor'] / 100:.2f} ₽ "
                    f"for {d['widget_abuse']['answered']} answers"),
         None, "429s, no charge beyond the limits", "python -m benchmarks.http_chat_load"),
-    Row("Hybrid search at 100k chunks (p50 / p95)", "knowledge_scale",
-        lambda d: f"{d['search']['hybrid']['p50_ms']} / {d['search']['hybrid']['p95_ms']} ms",
-        lambda d: (f"vector alone {d['search']['vector']['p50_ms']} ms, "
-                   f"full-text alone {d['search']['fts']['p50_ms']} ms (p50)"),
+    Row("Hybrid search at 100k chunks, without the query embedding (p50 / p95; hit@5)", "knowledge_scale",
+        lambda d: (f"{d['search']['hybrid']['p50_ms']} / {d['search']['hybrid']['p95_ms']} ms; "
+                   f"hit@5 {d['search']['hybrid_hit_at_5']}"),
+        lambda d: (f"HNSW query alone {d['search']['hnsw_alone']['p50_ms']} ms + GIN match alone "
+                   f"{d['search']['gin_alone']['p50_ms']} ms (p50); ours {d['search']['ratio_p50_to_floor']}× that"),
         "p50 ≤ 30 ms, p95 ≤ 80 ms", "python -m benchmarks.knowledge_scale"),
-    Row("Ingestion of a 30-page PDF", "knowledge_scale", lambda d: f"{d['ingestion']['pages_per_s']} pages/s",
-        None, "≥ 80% of the embedder's own chunks/s", "python -m benchmarks.knowledge_scale"),
+    Row("Ingestion of a 30-page PDF", "knowledge_scale",
+        lambda d: f"{d['ingestion']['pages_per_s']} pages/s, {d['ingestion']['chunks_per_s']} chunks/s",
+        lambda d: (f"embedder alone {d['ingestion']['embedder_chunks_per_s']} chunks/s on the same chunks; "
+                   f"ours {d['ingestion']['ratio_to_embedder']:.0%} of it"),
+        "≥ 80% of the embedder's own chunks/s", "python -m benchmarks.knowledge_scale"),
     Row("Visitor send → operator's screen, 100 operator connections: 1 Chromium page + 99 socket.io clients "
         "(p50 / p95)", "inbox_latency",
         lambda d: (f"{d['p50_ms']} / {d['p95_ms']} ms (drawn in Chromium {d['drawn_in_chromium']['p50_ms']} / "
