@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -240,6 +241,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 result = measure(app, browser, args.connections, args.samples, args.pause_s)
                 browser.close()
+            failures = [line for line in app.log_path.read_text().splitlines() if "rror" in line or "failed" in line]
+            result["server_log_failures"] = len(failures)
+            print("\n".join(failures[:20]), file=sys.stderr)
         except Exception:
             lines = app.log_path.read_text().splitlines()
             print("\n".join(line for line in lines if "rror" in line or "xception" in line)[-6000:])
