@@ -338,7 +338,7 @@ def _wait_until_served(url: str, supervisor: Supervisor, stopping: list[int]) ->
                     return True
         except OSError:
             pass
-        time.sleep(0.5)
+        time.sleep(0.1)  # the first page a tenth of a second after it is served, not half
     return False
 
 
