@@ -1,7 +1,7 @@
 """A burst of concurrent chats through the HTTP API, then the widget abuse run (issue 11).
 
     python -m benchmarks.http_chat_load [--concurrency 200] [--articles 6] [--abuse-loops 30]
-                                        [--conversations 64] [--turns 4]
+                                        [--conversations 64] [--turns 4] [--sustained-only]
 
 The API (`chatai_app.api.app:build_server`, with its request guard) runs under granian in its own process
 on DATABASE_URL or an embedded PostgreSQL. Part 1: `--concurrency` conversations each send one message to
@@ -11,7 +11,8 @@ all 200, no 5xx, no timeouts), p50/p95/p99/max and messages/s. Part 2: the attac
 allow-list: how many were refused (429) and what the tenant was charged compared with the limits.
 Part 3 (issue 16): `--conversations` conversations at once, each sending `--turns` different questions one after
 the other: messages/s, errors, p50/p99; beside it the floor, the embedding model's own questions/s embedding the
-same questions in batches (as the engine batches concurrent questions) in this process.
+same questions in batches (as the engine batches concurrent questions) in this process. `--sustained-only` runs
+part 3 alone and saves it to results/http_chat_sustained.json.
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ async def sustained(client: httpx.AsyncClient, assistant_id: str, auth: dict[str
     wall = time.perf_counter() - started
     latencies = [ms for _, ms in results]
     errors = sum(status != 200 for status, _ in results)
+    statuses: dict[str, int] = {}
+    for status, _ in results:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
     return {"conversations": conversations, "turns": turns, "messages": len(results), "errors": errors,
+            "statuses": statuses,
             "messages_per_s": round(len(results) / wall, 1), "p50_ms": round(statistics.median(latencies), 1),
             "p99_ms": round(_percentile(latencies, 0.99), 1), "wall_s": round(wall, 2)}  # fmt: skip
 
@@ -142,7 +147,7 @@ async def abuse(client: httpx.AsyncClient, loops: int) -> dict[str, object]:
 
 
 async def run(base_url: str, *, concurrency: int, articles: int, loops: int, conversations: int = 64,
-              turns: int = 4) -> dict[str, object]:  # fmt: skip
+              turns: int = 4, sustained_only: bool = False) -> dict[str, object]:  # fmt: skip
     from chatai_app.db import dispose_engines
     from chatai_app.services.knowledge.evaluation import load_questions
     from tests.knowledge.conftest import xquad
@@ -153,13 +158,16 @@ async def run(base_url: str, *, concurrency: int, articles: int, loops: int, con
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
             assistant_id, auth, chunks = await _workspace(client, data, articles)
-            loaded = await burst(client, assistant_id, auth, questions, concurrency)
-            abused = await abuse(client, loops)
+            loaded = None if sustained_only else await burst(client, assistant_id, auth, questions, concurrency)
+            abused = None if sustained_only else await abuse(client, loops)
             steady = await sustained(client, assistant_id, auth, questions, conversations, turns)
         floor = await embedder_floor(questions, conversations * turns)
     finally:
         await dispose_engines()
     steady["ratio_to_embedder"] = round(float(steady["messages_per_s"]) / floor["questions_per_s"], 3)
+    if sustained_only:
+        return {"machine": "2 cores", "articles": articles, "chunks": chunks, "sustained": steady,
+                "embedder_alone": floor}  # fmt: skip
     return {"machine": "2 cores", "articles": articles, "chunks": chunks, "burst": loaded, "widget_abuse": abused,
             "sustained": steady, "embedder_alone": floor}  # fmt: skip
 
@@ -171,8 +179,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--abuse-loops", type=int, default=30)
     parser.add_argument("--conversations", type=int, default=64)
     parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--sustained-only", action="store_true", help="part 3 alone (http_chat_sustained.json)")
     parser.add_argument("--out", type=Path, default=RESULTS / "http_chat_load.json", help="'-' to not save")
     args = parser.parse_args(argv)
+    if args.sustained_only and args.out == RESULTS / "http_chat_load.json":
+        args.out = RESULTS / "http_chat_sustained.json"
 
     from benchmarks.widget_connections import _start_server
     from tests.browser.conftest import _free_port
@@ -183,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     try:
         result = asyncio.run(run(f"http://127.0.0.1:{port}", concurrency=args.concurrency, articles=args.articles,
                                  loops=args.abuse_loops, conversations=args.conversations,
-                                 turns=args.turns))  # fmt: skip
+                                 turns=args.turns, sustained_only=args.sustained_only))  # fmt: skip
     finally:
         server.terminate()
         server.wait(20)
