@@ -27,6 +27,7 @@ from chatai_app import web_launcher
 from tests.browser.conftest import RunningApp, _free_port
 
 RESULT = Path(__file__).resolve().parent / "results" / "startup.json"
+RESULT_FRESH = RESULT.with_name("startup_fresh_frontend.json")  # --fresh-frontend: no build either
 
 
 def _rss_mib(pid: int) -> dict[str, float]:
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     result["load_average_after"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
     if args.write:
-        RESULT.write_text(json.dumps(result, indent=2) + "\n")
+        (RESULT_FRESH if args.fresh_frontend else RESULT).write_text(json.dumps(result, indent=2) + "\n")
     shutil.rmtree(workdir, ignore_errors=True)
     return result
 
