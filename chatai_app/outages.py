@@ -25,6 +25,9 @@ def unavailable_kind(exc: BaseException) -> str | None:
         "InterfaceError",
         "PoolTimeout",
         "TooManyConnections",
+        "AdminShutdown",  # the server is stopping or lost its postmaster (raised on a live connection)
+        "CrashShutdown",
+        "CannotConnectNow",
     ):
         return "database_down"
     if isinstance(exc, ConnectionError) and "procrastinate" in type(exc).__module__:
