@@ -15,6 +15,7 @@ from chatai_app.services.accounts import AuthContext
 from chatai_app.services.errors import DomainError
 from chatai_app.services.events import get_event_hub
 from chatai_app.services.permissions import Permission
+from chatai_app.state.live import claim, served_here
 from chatai_app.state.session import SessionState, context_of, signed_in
 
 LIVE_FOR_S = 30 * 60
@@ -86,6 +87,7 @@ class DialogsState(rx.State):
     selected: str = ""
     transcript: list[dict[str, str]] = []
     live: bool = False
+    _live_owner: str = ""  # which process's task serves the page (chatai_app/state/live.py)
 
     def _filters(self) -> dialogs.DialogFilter:
         return dialogs.DialogFilter(
@@ -152,27 +154,34 @@ class DialogsState(rx.State):
     async def follow_events(self):
         """Reload when this workspace's dialogs change; one bus subscription per process serves all pages."""
         async with self:
-            if self.live:
+            if served_here(self.live, self._live_owner):
                 return
-            self.live = True
+            mine = claim()  # a task of a dead node, or of the node the websocket left, no longer serves it
+            self.live, self._live_owner = True, mine
             token = (await self.get_state(SessionState)).session_token
         try:
             context = await context_of(token, self.required_permission)
             tenant = str(context.tenant_id)
             async with get_event_hub().listen() as queue:
                 deadline = asyncio.get_running_loop().time() + LIVE_FOR_S
+                caught_up = False  # one read after subscribing: what changed since the page's own read
                 while asyncio.get_running_loop().time() < deadline:
-                    try:
-                        event = await asyncio.wait_for(queue.get(), timeout=5)
-                    except TimeoutError:
-                        continue
-                    if event.tenant_id != tenant or not event.type.startswith(LIVE_EVENTS):
-                        continue
+                    if caught_up:
+                        try:
+                            event = await asyncio.wait_for(queue.get(), timeout=5)
+                        except TimeoutError:
+                            continue
+                        if event.tenant_id != tenant or not event.type.startswith(LIVE_EVENTS):
+                            continue
+                    caught_up = True
                     async with self:
+                        if self._live_owner != mine:
+                            return  # the page moved to another process
                         filters, selected = self._filters(), self.selected
                     rows, transcript = await _fetch(context, filters, selected)
                     async with self:
                         self.rows, self.transcript = rows, transcript
         finally:
             async with self:
-                self.live = False
+                if self._live_owner == mine:
+                    self.live, self._live_owner = False, ""

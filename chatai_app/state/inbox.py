@@ -25,6 +25,7 @@ from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.events import Event, get_event_hub
 from chatai_app.services.permissions import Permission
 from chatai_app.state.dialogs import source_labels
+from chatai_app.state.live import claim, served_here
 from chatai_app.state.session import SessionState, context_of, signed_in
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,8 @@ class InboxState(rx.State):
     visitor_typing: bool = False
     error: str = ""
     live: bool = False
-    _last_beat: float = 0.0
+    _live_owner: str = ""  # which process's task serves the page (chatai_app/state/live.py)
+    _last_beat: float = 0.0  # wall clock: the state moves between processes (and machines)
     _typing_until: float = 0.0
     _last_typing_sent: float = 0.0
 
@@ -222,7 +224,7 @@ class InboxState(rx.State):
             context = await self._context()
         except DomainError:
             return rx.redirect("/login")
-        self._last_beat = time.monotonic()
+        self._last_beat = time.time()
         async with session_scope() as session:
             await presence.heartbeat(
                 session=session, tenant_id=context.tenant_id, user_id=context.user_id, status=self.my_status
@@ -241,7 +243,7 @@ class InboxState(rx.State):
     @rx.event
     async def heartbeat(self, _: str = ""):
         """From the page every 20 s: presence stays fresh; the live task knows the page is still open."""
-        self._last_beat = time.monotonic()
+        self._last_beat = time.time()
         try:
             context = await self._context()
         except DomainError:
@@ -255,9 +257,9 @@ class InboxState(rx.State):
             from chatai_app.services import events
 
             await events.publish("presence.changed", context.tenant_id, user_id=context.user_id)
-        if self.live:
+        if served_here(self.live, self._live_owner):
             return None
-        await self._reload(context)  # its live task had stopped: catch up on what it missed
+        await self._reload(context)  # no live task serves the page here: catch up on what it missed
         return InboxState.follow
 
     @rx.event
@@ -317,7 +319,7 @@ class InboxState(rx.State):
     @rx.event
     async def set_draft(self, text: str):
         self.draft = text
-        now = time.monotonic()
+        now = time.time()
         if self.selected and not self.note_mode and text and now - self._last_typing_sent > 3:
             self._last_typing_sent = now
             context = await self._context()
@@ -405,29 +407,34 @@ class InboxState(rx.State):
     async def follow(self):
         """Live updates while the page is open; one bus subscription per process serves every page."""
         async with self:
-            if self.live:
+            if served_here(self.live, self._live_owner):
                 return
-            self.live = True
+            mine = claim()  # a task of a dead node, or of the node the websocket left, no longer serves it
+            self.live, self._live_owner = True, mine
             token = (await self.get_state(SessionState)).session_token
         try:
             context = await context_of(token, self.required_permission)
-            async for update in self._follow(context):
+            async for update in self._follow(context, mine):
                 yield update
         except DomainError:
             return
         finally:
             async with self:
-                self.live = False
+                if self._live_owner == mine:
+                    self.live, self._live_owner = False, ""
 
-    async def _follow(self, context: AuthContext):
+    async def _follow(self, context: AuthContext, mine: str):
         tenant = str(context.tenant_id)
-        loop = asyncio.get_running_loop()
         async with get_event_hub().listen() as queue:
+            # What arrived between the page's own read (load, on every (re)connect) and this subscription
+            # would otherwise wait for the next event: one catch-up read now that nothing more can be missed.
+            if update := await self._live_reload(context):
+                yield update
             while True:
                 async with self:
-                    if time.monotonic() - self._last_beat > PAGE_GONE_AFTER_S:
-                        return
-                    if self.visitor_typing and loop.time() > self._typing_until:
+                    if self._live_owner != mine or time.time() - self._last_beat > PAGE_GONE_AFTER_S:
+                        return  # superseded (the page moved to another process) or closed
+                    if self.visitor_typing and time.time() > self._typing_until:
                         self.visitor_typing = False
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=2)
@@ -442,26 +449,31 @@ class InboxState(rx.State):
                 if event.type == "typing":
                     async with self:
                         if event.data.get("actor") == "visitor" and event.data.get("dialog_id") == self.selected:
-                            self.visitor_typing, self._typing_until = True, loop.time() + TYPING_SHOWN_S
+                            self.visitor_typing, self._typing_until = True, time.time() + TYPING_SHOWN_S
                     continue
                 await _settle(queue)  # one reload for a burst (a message, its handoff, the notice)
-                generation = get_event_hub().generation
-                async with self:
-                    view, selected = self.view, self.selected
-                try:
-                    snap = await _snapshot(context, view, selected, shared_after=generation)
-                except Exception as exc:  # the database briefly away or busy: the page stays live
-                    if not LIVE_OUTAGES.report(exc, where="inbox live reload"):
-                        log.exception("inbox live reload failed")
-                    continue  # the next event reloads it
-                async with self:
-                    grew = self._apply(snap)
-                    title = self.queue_count
-                    await self._share_count()
-                if grew > 0:
-                    yield rx.call_script(f"window.chataiNotify && window.chataiNotify({title})")
-                else:
-                    yield rx.call_script(f"window.chataiTitle && window.chataiTitle({title})")
+                if update := await self._live_reload(context):
+                    yield update
+
+    async def _live_reload(self, context: AuthContext):
+        """Reload what the page shows (a read shared with the pages woken by the same events); the title's
+        counter, and a notification when the queue grew."""
+        generation = get_event_hub().generation
+        async with self:
+            view, selected = self.view, self.selected
+        try:
+            snap = await _snapshot(context, view, selected, shared_after=generation)
+        except Exception as exc:  # the database briefly away or busy: the page stays live
+            if not LIVE_OUTAGES.report(exc, where="inbox live reload"):
+                log.exception("inbox live reload failed")
+            return None  # the next event reloads it
+        async with self:
+            grew = self._apply(snap)
+            title = self.queue_count
+            await self._share_count()
+        if grew > 0:
+            return rx.call_script(f"window.chataiNotify && window.chataiNotify({title})")
+        return rx.call_script(f"window.chataiTitle && window.chataiTitle({title})")
 
 
 async def _settle(queue: asyncio.Queue, quiet_s: float = 0.03, at_most_s: float = 0.15) -> None:

@@ -16,6 +16,7 @@ from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.knowledge import documents, qa, retrieval, websites
 from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
+from chatai_app.state.live import claim, served_here
 from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState, context_of, signed_in
 
@@ -76,6 +77,7 @@ class KnowledgeState(rx.State):
     qa_errors: dict[str, str] = {}
     import_report: str = ""
     watching: bool = False
+    _watch_owner: str = ""  # which process's task refreshes the page (chatai_app/state/live.py)
     not_found: bool = False
     bots: list[dict[str, str]] = []
     bot_error: str = ""
@@ -151,9 +153,10 @@ class KnowledgeState(rx.State):
     async def watch_progress(self):
         """Refresh documents every second while any is being indexed (progress bars move live)."""
         async with self:
-            if self.watching:
+            if served_here(self.watching, self._watch_owner):
                 return
-            self.watching = True
+            mine = claim()
+            self.watching, self._watch_owner = True, mine
             token, assistant_id = (await self.get_state(SessionState)).session_token, self._assistant_id()
         try:
             for _ in range(int(WATCH_LIMIT_S / WATCH_INTERVAL_S)):
@@ -161,12 +164,15 @@ class KnowledgeState(rx.State):
                 context = await context_of(token, self.required_permission)  # re-checked on every refresh
                 snapshot = await _fetch(context.tenant_id, assistant_id)
                 async with self:
+                    if self._watch_owner != mine:
+                        return  # the page moved to another process
                     self._apply(snapshot)
                     if not self.busy:
                         break
         finally:
             async with self:
-                self.watching = False
+                if self._watch_owner == mine:
+                    self.watching, self._watch_owner = False, ""
 
     @rx.event
     async def reindex(self, document_id: str):
