@@ -462,6 +462,7 @@ def both(message: str) -> dict[str, str]:
 from chatai_app import (  # noqa: E402
     i18n_analytics,
     i18n_answers,
+    i18n_assignments,
     i18n_feedback,
     i18n_monitoring,
     i18n_provider_keys,
@@ -475,6 +476,7 @@ for _catalogue, _name in (
     (i18n_monitoring, "MONITORING"),
     (i18n_analytics, "ANALYTICS"),
     (i18n_feedback, "FEEDBACK"),
+    (i18n_assignments, "ASSIGNMENTS"),
 ):
     for _key, _strings in getattr(_catalogue, f"{_name}_UI").items():
         UI.setdefault(_key, _strings)

@@ -135,7 +135,9 @@ async def list_dialogs(
     filters = dialogs.DialogFilter(channel=channel, status=status, assistant_id=assistant_id, text=q)
     return [
         asdict(d)
-        for d in await dialogs.list_dialogs(session=session, tenant_id=context.tenant_id, filters=filters, limit=limit)
+        for d in await dialogs.list_dialogs(
+            session=session, tenant_id=context.tenant_id, filters=filters, limit=limit, assistants=context.assistants
+        )
     ]
 
 
@@ -150,8 +152,12 @@ class OperatorReplyIn(BaseModel):
 async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: DialogsUser) -> dict[str, int]:
     """An operator answers the end user on the dialog's own channel (Telegram via the outbox)."""
     message_id = await inbox.reply(
-        tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=dialog_id, text=body.text,
+        tenant_id=context.tenant_id,
+        operator_id=context.user_id,
+        dialog_id=dialog_id,
+        text=body.text,
         client_message_id=body.message_id or "",
+        assistants=context.assistants,
     )
     return {"message_id": message_id}
 
@@ -159,12 +165,17 @@ async def operator_reply(dialog_id: uuid.UUID, body: OperatorReplyIn, context: D
 @router.get("/dialogs/{dialog_id}/messages")
 async def transcript(dialog_id: uuid.UUID, context: DialogsUser, session: DbSession) -> list[dict[str, Any]]:
     return [
-        asdict(m) for m in await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+        asdict(m)
+        for m in await dialogs.transcript(
+            session=session, tenant_id=context.tenant_id, dialog_id=dialog_id, assistants=context.assistants
+        )
     ]
 
 
 @router.get("/dialogs/{dialog_id}/handoff-audit")
 async def handoff_audit(dialog_id: uuid.UUID, context: DialogsUser, session: DbSession) -> list[dict[str, Any]]:
     """Who asked for a human, who took, released or closed the dialog, and why."""
-    entries = await handoff.history(session=session, tenant_id=context.tenant_id, dialog_id=dialog_id)
+    entries = await handoff.history(
+        session=session, tenant_id=context.tenant_id, dialog_id=dialog_id, assistants=context.assistants
+    )
     return [asdict(e) for e in entries]

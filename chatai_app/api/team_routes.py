@@ -112,6 +112,22 @@ async def change_role(
     await team.change_role(session=session, actor=context, user_id=user_id, role=body.role, ip=client.ip)
 
 
+class AssistantsIn(BaseModel):
+    assistant_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=500, description="the operator's assistants; null: every assistant (the default)"
+    )
+
+
+@router.put("/team/members/{user_id}/assistants", status_code=204)
+async def set_member_assistants(
+    user_id: uuid.UUID, body: AssistantsIn, context: TeamManager, session: DbSession, client: Client
+) -> None:
+    """Which assistants' dialogs an operator sees, takes and answers (inbox, dialogs, API)."""
+    await team.set_assistants(
+        session=session, actor=context, user_id=user_id, assistant_ids=body.assistant_ids, ip=client.ip
+    )
+
+
 @router.delete("/team/members/{user_id}")
 async def remove_member(user_id: uuid.UUID, context: TeamManager, session: DbSession, client: Client) -> dict[str, int]:
     return {"sessions_ended": await team.remove(session=session, actor=context, user_id=user_id, ip=client.ip)}

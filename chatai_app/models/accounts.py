@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from chatai_app.models._base import created_at, fk, tenant_fk, timestamp, uuid_pk
@@ -71,6 +72,10 @@ class Membership(SQLModel, table=True):
     user_id: uuid.UUID = fk("users.id")
     role: str = Field(default=TenantRole.owner, max_length=16)
     created_at: datetime = created_at()
+    # an operator's assistants (issue 14): NULL sees every assistant of the workspace; owners and admins always do
+    assistant_ids: list[uuid.UUID] | None = Field(
+        default=None, sa_column=sa.Column(postgresql.ARRAY(sa.Uuid()), nullable=True)
+    )
 
 
 class AuthSession(SQLModel, table=True):

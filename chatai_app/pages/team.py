@@ -47,6 +47,88 @@ def _role_cell(member: rx.Var) -> rx.Component:
     )
 
 
+def _scope_cell(member: rx.Var) -> rx.Component:
+    """An operator's assistants ("All" or "2 of 5"), a button for who may change it; others see every one."""
+    label = rx.cond(
+        member["scope"] == "all",
+        t("team.assistants_all"),
+        rx.text.span(member["scope_count"], " ", t("team.assistants_of"), " ", T.assistants.length()),  # type: ignore[attr-defined]
+    )
+    return rx.cond(
+        member["role"] == "operator",
+        rx.cond(
+            member["manageable"] == "yes",
+            rx.button(
+                rx.icon("bot", size=14),
+                label,
+                size="1",
+                variant="soft",
+                class_name="member-assistants",
+                on_click=T.open_assign(member["user_id"]),
+            ),
+            rx.text(label, size="2", class_name="member-assistants-shown"),
+        ),
+        rx.text(t("team.assistants_all"), size="2", color_scheme="gray"),
+    )
+
+
+def _assign_dialog() -> rx.Component:
+    """The operator's assistants: every one (the default, new ones included) or only those ticked."""
+    choice = rx.radio_group.root(
+        rx.vstack(
+            rx.radio_group.item(t("team.assistants_every"), value="all", id="assign-all"),
+            rx.radio_group.item(t("team.assistants_only"), value="some", id="assign-some"),
+            spacing="2",
+        ),
+        value=rx.cond(T.assign_all, "all", "some"),
+        on_change=T.set_assign_all,
+    )
+    ticks = rx.cond(
+        T.assistants.length() > 0,  # type: ignore[attr-defined]
+        rx.vstack(
+            rx.foreach(
+                T.assistants,
+                lambda a: rx.checkbox(
+                    a["name"],
+                    checked=T.assign_picked.contains(a["id"]),  # type: ignore[attr-defined]
+                    on_change=lambda checked: T.toggle_assign(a["id"], checked),
+                    class_name="assign-assistant",
+                    custom_attrs={"data-name": a["name"]},
+                ),
+            ),
+            spacing="2",
+            padding_left="1.5em",
+            max_height="40vh",
+            overflow_y="auto",
+        ),
+        rx.text(t("team.assistants_none"), size="2", color_scheme="gray"),
+    )
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("team.assistants_title")),
+            rx.dialog.description(rx.text.span(T.assign_email, weight="bold"), size="2"),
+            rx.vstack(
+                rx.text(t("team.assistants_hint"), size="2", color_scheme="gray"),
+                choice,
+                rx.cond(~T.assign_all, ticks),
+                field_error(T.field_errors.get("assistants", ""), id="assign-error"),
+                rx.hstack(
+                    rx.dialog.close(rx.button(t("cancel"), variant="soft", color_scheme="gray")),
+                    rx.button(t("save"), on_click=T.save_assign, id="assign-save"),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="min(480px, 94vw)",
+            id="assign-dialog",
+        ),
+        open=T.assign_user != "",
+        on_open_change=T.assign_open_change,
+    )
+
+
 def _member_row(member: rx.Var) -> rx.Component:
     remove = confirm(
         rx.icon_button(
@@ -68,6 +150,7 @@ def _member_row(member: rx.Var) -> rx.Component:
             rx.text(member["email"], weight="medium"), rx.text(member["name"], size="1", color_scheme="gray")
         ),
         rx.table.cell(_role_cell(member)),
+        rx.table.cell(_scope_cell(member)),
         rx.table.cell(rx.cond(member["two_factor"] == "yes", rx.badge("2FA", color_scheme="green"), rx.text("—"))),
         rx.table.cell(member["last_login"], size="1"),
         rx.table.cell(rx.cond(member["manageable"] == "yes", remove)),
@@ -176,10 +259,11 @@ def team_page() -> rx.Component:
                 ),
                 rx.heading(t("team.members"), size="4"),
                 _table(
-                    ["email", "role", "sec.two_factor", "team.last_login", "actions"],
+                    ["email", "role", "team.assistants", "sec.two_factor", "team.last_login", "actions"],
                     rx.foreach(T.members, _member_row),
                     id="members",
                 ),
+                _assign_dialog(),
                 rx.heading(t("team.pending"), size="4"),
                 rx.cond(
                     T.invites.length() > 0,  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from zxcvbn import zxcvbn
 
 from chatai_app.models import Membership, PlatformRole, Tenant, TenantRole, User
 from chatai_app.models._base import utcnow
+from chatai_app.services.assistant_scope import AssistantScope, of_membership
 from chatai_app.services.billing import grant_welcome_bonus
 from chatai_app.services.errors import Conflict, InvalidCredentials, NotFound, PermissionDenied, ValidationFailed
 from chatai_app.services.passwords import hash_password_async, needs_rehash, verify_password_async
@@ -40,6 +41,8 @@ class AuthContext:
     two_factor: bool = False
     # a platform admin while the platform requires two-factor and they have not turned it on: no admin powers
     admin_needs_two_factor: bool = False
+    # the assistants whose dialogs an operator works on; None: every assistant (services/assistant_scope.py)
+    assistants: AssistantScope = None
 
     @property
     def is_admin(self) -> bool:
@@ -201,10 +204,13 @@ async def load_context(*, session: AsyncSession, user_id: uuid.UUID, tenant_id: 
     pending = False
     if user.platform_role == PlatformRole.admin and user.totp_enabled_at is None:
         pending = bool(await get_setting(session=session, key=ADMIN_2FA_POLICY))
-    return _context(user, tenant, membership.role, admin_needs_two_factor=pending)
+    scope = of_membership(membership.role, membership.assistant_ids)
+    return _context(user, tenant, membership.role, admin_needs_two_factor=pending, assistants=scope)
 
 
-def _context(user: User, tenant: Tenant, role: str, *, admin_needs_two_factor: bool = False) -> AuthContext:
+def _context(
+    user: User, tenant: Tenant, role: str, *, admin_needs_two_factor: bool = False, assistants: AssistantScope = None
+) -> AuthContext:
     return AuthContext(
         user_id=user.id,
         email=user.email,
@@ -217,6 +223,7 @@ def _context(user: User, tenant: Tenant, role: str, *, admin_needs_two_factor: b
         email_verified=user.email_verified_at is not None,
         two_factor=user.totp_enabled_at is not None,
         admin_needs_two_factor=admin_needs_two_factor,
+        assistants=assistants,
     )
 
 

@@ -12,6 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant, Dialog, DialogMessage
+from chatai_app.services.assistant_scope import AssistantScope, check_dialog, dialog_condition
 from chatai_app.services.errors import NotFound
 
 
@@ -53,7 +54,7 @@ class MessageOut:
     trace: dict[str, Any] | None = None  # a reply's stage times (services/tracing.py)
 
 
-def _filtered(tenant_id: uuid.UUID, filters: DialogFilter) -> sa.Select:
+def _filtered(tenant_id: uuid.UUID, filters: DialogFilter, assistants: AssistantScope = None) -> sa.Select:
     last_message = (
         select(DialogMessage.content)
         .where(DialogMessage.dialog_id == Dialog.id)
@@ -64,7 +65,7 @@ def _filtered(tenant_id: uuid.UUID, filters: DialogFilter) -> sa.Select:
     stmt = (
         select(Dialog, Assistant.name, last_message)
         .join(Assistant, Assistant.id == Dialog.assistant_id)
-        .where(Dialog.tenant_id == tenant_id)
+        .where(Dialog.tenant_id == tenant_id, dialog_condition(assistants))
     )
     conditions = {
         "channel": lambda v: Dialog.channel == v,
@@ -87,9 +88,14 @@ def _filtered(tenant_id: uuid.UUID, filters: DialogFilter) -> sa.Select:
 
 
 async def list_dialogs(
-    *, session: AsyncSession, tenant_id: uuid.UUID, filters: DialogFilter = DialogFilter(), limit: int = 50
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    filters: DialogFilter = DialogFilter(),
+    limit: int = 50,
+    assistants: AssistantScope = None,
 ) -> list[DialogOut]:
-    stmt = _filtered(tenant_id, filters).order_by(Dialog.last_message_at.desc().nulls_last()).limit(limit)
+    stmt = _filtered(tenant_id, filters, assistants).order_by(Dialog.last_message_at.desc().nulls_last()).limit(limit)
     return [
         DialogOut(d.id, d.assistant_id, name, d.channel, d.external_chat_id, d.end_user_name, d.status,
                   d.last_message_at, d.last_error, (preview or "")[:140])
@@ -97,10 +103,13 @@ async def list_dialogs(
     ]  # fmt: skip
 
 
-async def transcript(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID) -> list[MessageOut]:
+async def transcript(
+    *, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> list[MessageOut]:
     dialog = await session.get(Dialog, dialog_id)
     if dialog is None or dialog.tenant_id != tenant_id:
         raise NotFound("Dialog not found")
+    check_dialog(dialog, assistants)
     stmt = select(DialogMessage).where(DialogMessage.dialog_id == dialog_id).order_by(DialogMessage.id)
     return [
         MessageOut(m.id or 0, m.role, m.content, m.status, m.sources, m.prompt_tokens, m.completion_tokens,

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import Assistant, Dialog, DialogStatus, HandoffAudit
 from chatai_app.models._base import utcnow
+from chatai_app.services.assistant_scope import AssistantScope, check_dialog
 from chatai_app.services.errors import Conflict, NotFound, ValidationFailed
 
 DEFAULT_KEYWORDS = ("оператор", "человек", "живой", "human", "operator", "live agent", "real person")
@@ -91,10 +92,13 @@ def _audit(
     )  # fmt: skip
 
 
-async def load_for_update(session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID) -> Dialog:
+async def load_for_update(
+    session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> Dialog:
     dialog = await session.get(Dialog, dialog_id, with_for_update=True)
     if dialog is None or dialog.tenant_id != tenant_id:
         raise NotFound("Dialog not found")
+    check_dialog(dialog, assistants)
     return dialog
 
 
@@ -226,11 +230,14 @@ class AuditEntry:
     created_at: str
 
 
-async def history(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID) -> list[AuditEntry]:
+async def history(
+    *, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> list[AuditEntry]:
     """Every handoff request, take, release, timeout and close of a dialog, oldest first."""
     dialog = await session.get(Dialog, dialog_id)
     if dialog is None or dialog.tenant_id != tenant_id:
         raise NotFound("Dialog not found")
+    check_dialog(dialog, assistants)
     stmt = select(HandoffAudit).where(HandoffAudit.dialog_id == dialog_id).order_by(HandoffAudit.id)
     return [
         AuditEntry(a.action, a.reason, a.actor_user_id, a.details, a.created_at.isoformat())

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, CannedReply, Dialog, DialogMessage, DialogStatus, User
 from chatai_app.services import delivery, events, handoff
+from chatai_app.services.assistant_scope import AssistantScope, check_dialog, dialog_condition
 from chatai_app.services.errors import Conflict, NotFound, ValidationFailed
 
 MAX_TEXT = 4000
@@ -77,7 +78,13 @@ def _view_condition(view: str, operator_id: uuid.UUID) -> sa.ColumnElement[bool]
 
 
 async def list_inbox(
-    *, session: AsyncSession, tenant_id: uuid.UUID, operator_id: uuid.UUID, view: str = "queue", limit: int = 100
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    operator_id: uuid.UUID,
+    view: str = "queue",
+    limit: int = 100,
+    assistants: AssistantScope = None,
 ) -> list[InboxItem]:
     """The queue is ordered by priority, then by how long each dialog has waited; other views by recency."""
     if view not in VIEWS:
@@ -93,7 +100,7 @@ async def list_inbox(
         select(Dialog, Assistant.name, sa.func.coalesce(User.full_name, User.email), last_visible, _visitor_no())
         .join(Assistant, Assistant.id == Dialog.assistant_id)
         .outerjoin(User, User.id == Dialog.assigned_operator_id)
-        .where(Dialog.tenant_id == tenant_id, _view_condition(view, operator_id))
+        .where(Dialog.tenant_id == tenant_id, _view_condition(view, operator_id), dialog_condition(assistants))
     )
     if view == "queue":
         stmt = stmt.order_by(Dialog.priority.desc(), Dialog.handoff_requested_at)
@@ -123,17 +130,18 @@ def _who(dialog: Dialog) -> str:
     return dialog.end_user_name or dialog.end_user_contact or ""
 
 
-async def earlier_dialogs(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, limit: int = 10
-                          ) -> list[InboxItem]:  # fmt: skip
+async def earlier_dialogs(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, limit: int = 10,
+                          assistants: AssistantScope = None) -> list[InboxItem]:  # fmt: skip
     """The same person's other dialogs (same chat on the channel, or the same contact)."""
     dialog = await session.get(Dialog, dialog_id)
     if dialog is None or dialog.tenant_id != tenant_id:
         raise NotFound("Dialog not found")
+    check_dialog(dialog, assistants)
     same = sa.and_(Dialog.channel == dialog.channel, Dialog.external_chat_id == dialog.external_chat_id)
     if dialog.end_user_contact:
         same = sa.or_(same, Dialog.end_user_contact == dialog.end_user_contact)
     stmt = (
-        select(Dialog).where(Dialog.tenant_id == tenant_id, Dialog.id != dialog_id, same)
+        select(Dialog).where(Dialog.tenant_id == tenant_id, Dialog.id != dialog_id, same, dialog_condition(assistants))
         .order_by(Dialog.last_message_at.desc().nulls_last()).limit(limit)
     )  # fmt: skip
     return [
@@ -143,7 +151,9 @@ async def earlier_dialogs(*, session: AsyncSession, tenant_id: uuid.UUID, dialog
     ]  # fmt: skip
 
 
-async def counts(*, session: AsyncSession, tenant_id: uuid.UUID, operator_id: uuid.UUID) -> dict[str, int]:
+async def counts(
+    *, session: AsyncSession, tenant_id: uuid.UUID, operator_id: uuid.UUID, assistants: AssistantScope = None
+) -> dict[str, int]:
     """Sizes of the queue and of my dialogs, and unread messages in them (for badges and the title)."""
     mine = sa.and_(Dialog.status == DialogStatus.operator, Dialog.assigned_operator_id == operator_id)
     waiting = Dialog.status == DialogStatus.waiting
@@ -153,7 +163,7 @@ async def counts(*, session: AsyncSession, tenant_id: uuid.UUID, operator_id: uu
                 sa.func.count().filter(waiting),
                 sa.func.count().filter(mine),
                 sa.func.coalesce(sa.func.sum(Dialog.unread_count).filter(sa.or_(waiting, mine)), 0),
-            ).where(Dialog.tenant_id == tenant_id)
+            ).where(Dialog.tenant_id == tenant_id, dialog_condition(assistants))
         )
     ).one()
     return {"queue": int(row[0]), "mine": int(row[1]), "unread": int(row[2])}
@@ -164,9 +174,11 @@ async def _operator_name(session: AsyncSession, operator_id: uuid.UUID) -> str:
     return (user.full_name or user.email.split("@")[0]) if user else "Operator"
 
 
-async def take_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID) -> None:
+async def take_dialog(
+    *, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> None:
     async with session_scope() as session:
-        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id, assistants)
         if dialog.status == DialogStatus.operator and dialog.assigned_operator_id == operator_id:
             return
         handoff.take(session, dialog, operator_id=operator_id)
@@ -176,25 +188,35 @@ async def take_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id
     await delivery.announce(dialog, notice.id, "handoff.taken")
 
 
-async def release_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID) -> None:
+async def release_dialog(
+    *, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> None:
     """Back to the AI, which answers the next message."""
     async with session_scope() as session:
-        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id, assistants)
         handoff.release(session, dialog, operator_id=operator_id)
         notice = await delivery.notify(session, dialog, "released")
     await delivery.announce(dialog, notice.id, "handoff.released")
 
 
-async def close_dialog(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID) -> None:
+async def close_dialog(
+    *, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> None:
     async with session_scope() as session:
-        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id, assistants)
         handoff.close(session, dialog, operator_id=operator_id)
         notice = await delivery.notify(session, dialog, "closed")
     await delivery.announce(dialog, notice.id, "dialog.updated")
 
 
 async def reply(
-    *, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, text: str, client_message_id: str = ""
+    *,
+    tenant_id: uuid.UUID,
+    operator_id: uuid.UUID,
+    dialog_id: uuid.UUID,
+    text: str,
+    client_message_id: str = "",
+    assistants: AssistantScope = None,
 ) -> int:
     """The operator answers on the dialog's own channel; replying to a waiting dialog takes it. With a
     `client_message_id` (the composer's id of this message) a repeated send returns the stored reply and
@@ -202,7 +224,7 @@ async def reply(
     text = _checked_text(text)
     channel_id = _client_id(client_message_id)
     async with session_scope() as session:
-        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)  # the row lock orders repeats
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id, assistants)  # the lock orders repeats
         if channel_id is not None:
             existing = (
                 await session.exec(
@@ -230,27 +252,36 @@ async def reply(
     return message.id
 
 
-async def add_note(*, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, text: str) -> int:
+async def add_note(
+    *, tenant_id: uuid.UUID, operator_id: uuid.UUID, dialog_id: uuid.UUID, text: str, assistants: AssistantScope = None
+) -> int:
     """An internal note: colleagues see it, the end user never does."""
     text = _checked_text(text)
     async with session_scope() as session:
-        dialog = await handoff.load_for_update(session, tenant_id, dialog_id)
+        dialog = await handoff.load_for_update(session, tenant_id, dialog_id, assistants)
         message = await delivery.add_message(session, dialog, "note", text, author=operator_id)
     await events.publish("message.created", tenant_id, dialog_id=dialog_id, message_id=message.id, note=True)
     assert message.id is not None
     return message.id
 
 
-async def mark_read(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID) -> None:
+async def mark_read(
+    *, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> None:
     await session.exec(
-        sa.update(Dialog).where(Dialog.id == dialog_id, Dialog.tenant_id == tenant_id).values(unread_count=0)
+        sa.update(Dialog)
+        .where(Dialog.id == dialog_id, Dialog.tenant_id == tenant_id, dialog_condition(assistants))
+        .values(unread_count=0)
     )
 
 
-async def dialog_header(*, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID) -> InboxItem:
+async def dialog_header(
+    *, session: AsyncSession, tenant_id: uuid.UUID, dialog_id: uuid.UUID, assistants: AssistantScope = None
+) -> InboxItem:
     dialog = await session.get(Dialog, dialog_id)
     if dialog is None or dialog.tenant_id != tenant_id:
         raise NotFound("Dialog not found")
+    check_dialog(dialog, assistants)
     assistant = await session.get(Assistant, dialog.assistant_id)
     operator = await _operator_name(session, dialog.assigned_operator_id) if dialog.assigned_operator_id else ""
     earlier = sa.orm.aliased(Dialog)

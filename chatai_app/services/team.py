@@ -8,6 +8,7 @@ from the database on every request)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import AuditLog, Invitation, Membership, Tenant, TenantRole, User
+from chatai_app.models import Assistant, AuditLog, Invitation, Membership, Tenant, TenantRole, User
 from chatai_app.models._base import utcnow
 from chatai_app.services import mail, signed_links, two_factor
 from chatai_app.services.account_links import require_verified
@@ -53,6 +54,8 @@ class MemberOut:
     two_factor: bool
     email_verified: bool
     blocked: bool
+    # an operator's assistants (ids as text); None: all of them (owners and admins always see all)
+    assistant_ids: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class InvitePreview:
 class Team:
     members: list[MemberOut]
     invites: list[InviteOut]
+    assistants: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # the workspace's (id, name)
 
 
 def _iso(value: object) -> str:
@@ -158,6 +162,7 @@ async def team(*, session: AsyncSession, tenant_id: uuid.UUID) -> Team:
                 u.totp_enabled_at is not None,
                 u.email_verified_at is not None,
                 not u.is_active,
+                [str(a) for a in m.assistant_ids] if m.assistant_ids is not None else None,
             )
             for u, m in members
         ],
@@ -174,7 +179,40 @@ async def team(*, session: AsyncSession, tenant_id: uuid.UUID) -> Team:
             )
             for i in invites
         ],
+        [(str(a_id), name) for a_id, name in await _assistants_of(session, tenant_id)],
     )
+
+
+async def _assistants_of(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    stmt = select(Assistant.id, Assistant.name).where(Assistant.tenant_id == tenant_id).order_by(Assistant.name)
+    return [(a_id, name) for a_id, name in (await session.exec(stmt)).all()]
+
+
+async def set_assistants(
+    *,
+    session: AsyncSession,
+    actor: AuthContext,
+    user_id: uuid.UUID,
+    assistant_ids: list[uuid.UUID] | None,
+    ip: str = "",
+) -> None:
+    """Which assistants' dialogs an operator works on: None is all of them (the default). Only operators are
+    restricted (owners and admins always see every assistant); the ids must be this workspace's assistants.
+    Takes effect on the operator's next click (the context is read on every request)."""
+    membership = await _member(session, actor, user_id)
+    if membership.role != TenantRole.operator:
+        raise ValidationFailed({"assistants": "Owners and admins always see every assistant"})
+    chosen = None if assistant_ids is None else sorted(set(assistant_ids))
+    if chosen is not None:
+        known = {a_id for a_id, _ in await _assistants_of(session, actor.tenant_id)}
+        if not chosen or not set(chosen) <= known:
+            raise ValidationFailed({"assistants": "Choose at least one of this workspace's assistants"})
+    before = membership.assistant_ids
+    membership.assistant_ids = chosen
+    session.add(membership)
+    _audit(session, actor, "team.assistants_changed", "user", user_id, ip,
+           before=[str(a) for a in before] if before is not None else "all",
+           after=[str(a) for a in chosen] if chosen is not None else "all")  # fmt: skip
 
 
 def _link(token: str) -> str:
@@ -313,6 +351,8 @@ async def change_role(
     membership = await _member(session, actor, user_id)
     _check_role(actor, role)
     before, membership.role = membership.role, role
+    if role != TenantRole.operator:
+        membership.assistant_ids = None  # admins see every assistant; a later demotion starts from "all"
     session.add(membership)
     _audit(session, actor, "team.role_changed", "user", user_id, ip, before=before, after=role)
 

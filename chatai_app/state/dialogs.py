@@ -63,9 +63,16 @@ async def _fetch(
     context: AuthContext, filters: dialogs.DialogFilter, selected: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     async with session_scope() as session:
-        found = await dialogs.list_dialogs(session=session, tenant_id=context.tenant_id, filters=filters)
+        found = await dialogs.list_dialogs(
+            session=session, tenant_id=context.tenant_id, filters=filters, assistants=context.assistants
+        )
         lines = (
-            await dialogs.transcript(session=session, tenant_id=context.tenant_id, dialog_id=uuid.UUID(selected))
+            await dialogs.transcript(
+                session=session,
+                tenant_id=context.tenant_id,
+                dialog_id=uuid.UUID(selected),
+                assistants=context.assistants,
+            )
             if selected
             else []
         )
@@ -110,7 +117,8 @@ class DialogsState(rx.State):
             return rx.redirect("/login")
         async with session_scope() as session:
             options = await assistants.list_assistants(session=session, tenant_id=context.tenant_id)
-        self.assistant_options = [[str(a.id), a.name] for a in options]
+        scope = context.assistants  # an operator assigned to some assistants filters by those only
+        self.assistant_options = [[str(a.id), a.name] for a in options if scope is None or a.id in scope]
         await self._refresh(context)
         return DialogsState.follow_events
 

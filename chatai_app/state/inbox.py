@@ -21,7 +21,7 @@ from chatai_app.models._base import utcnow
 from chatai_app.outages import OutageLog
 from chatai_app.services import dialogs, inbox, presence
 from chatai_app.services.accounts import AuthContext
-from chatai_app.services.errors import DomainError, ValidationFailed
+from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.events import Event, get_event_hub
 from chatai_app.services.permissions import Permission
 from chatai_app.state.dialogs import source_labels
@@ -69,14 +69,16 @@ class _Snapshot:
     earlier: list[dict[str, str]]
 
 
-async def _items(tenant_id: uuid.UUID, operator_id: uuid.UUID, view: str) -> list[inbox.InboxItem]:
+async def _items(context: AuthContext, view: str) -> list[inbox.InboxItem]:
     async with session_scope() as session:
-        return await inbox.list_inbox(session=session, tenant_id=tenant_id, operator_id=operator_id, view=view)
+        return await inbox.list_inbox(session=session, tenant_id=context.tenant_id, operator_id=context.user_id,
+                                      view=view, assistants=context.assistants)  # fmt: skip
 
 
-async def _counts(tenant_id: uuid.UUID, operator_id: uuid.UUID) -> dict[str, int]:
+async def _counts(context: AuthContext) -> dict[str, int]:
     async with session_scope() as session:
-        return await inbox.counts(session=session, tenant_id=tenant_id, operator_id=operator_id)
+        return await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id,
+                                  assistants=context.assistants)  # fmt: skip
 
 
 async def _people(tenant_id: uuid.UUID) -> list[presence.Colleague]:
@@ -91,16 +93,20 @@ class _Dialog:
     earlier: list[dict[str, str]]
 
 
-async def _dialog(tenant_id: uuid.UUID, selected: str) -> _Dialog:
-    dialog_id = uuid.UUID(selected)
-    async with session_scope() as session:
-        header = await inbox.dialog_header(session=session, tenant_id=tenant_id, dialog_id=dialog_id)
-        lines = [_line(m) for m in await dialogs.transcript(session=session, tenant_id=tenant_id, dialog_id=dialog_id)]
-        earlier = [
-            {"id": str(e.id), "when": f"{e.last_message_at:%Y-%m-%d}" if e.last_message_at else "",
-             "status": e.status, "preview": e.preview}
-            for e in await inbox.earlier_dialogs(session=session, tenant_id=tenant_id, dialog_id=dialog_id)
-        ]  # fmt: skip
+async def _dialog(context: AuthContext, selected: str) -> _Dialog | None:
+    """The open dialog; None when it is gone or no longer in the operator's assistants."""
+    where = {"tenant_id": context.tenant_id, "dialog_id": uuid.UUID(selected), "assistants": context.assistants}
+    try:
+        async with session_scope() as session:
+            header = await inbox.dialog_header(session=session, **where)
+            lines = [_line(m) for m in await dialogs.transcript(session=session, **where)]
+            earlier = [
+                {"id": str(e.id), "when": f"{e.last_message_at:%Y-%m-%d}" if e.last_message_at else "",
+                 "status": e.status, "preview": e.preview}
+                for e in await inbox.earlier_dialogs(session=session, **where)
+            ]  # fmt: skip
+    except NotFound:
+        return None
     return _Dialog(header, lines, earlier)
 
 
@@ -145,21 +151,23 @@ async def _snapshot(context: AuthContext, view: str, selected: str, *, shared_af
     """Everything the page shows, read outside the state lock (other events of the page are not held up).
     `shared_after`: the hub's event count this must reflect; reads are then shared with other pages (the queue
     and colleagues by workspace, counters by operator, the open dialog by dialog)."""
-    tenant, me = context.tenant_id, context.user_id
+    tenant, me, scope = context.tenant_id, context.user_id, context.assistants  # scope: an operator's assistants
 
     async def read(key: tuple[object, ...], load: Callable[[], Awaitable[T]]) -> T:
         return await (load() if shared_after is None else LIVE_READS.get(key, shared_after, load))
 
-    items = await read(("items", tenant, view, me if view == "mine" else None), lambda: _items(tenant, me, view))
-    counts = await read(("counts", tenant, me), lambda: _counts(tenant, me))
+    items = await read(("items", tenant, scope, view, me if view == "mine" else None), lambda: _items(context, view))
+    counts = await read(("counts", tenant, scope, me), lambda: _counts(context))
     people = await read(("people", tenant), lambda: _people(tenant))
     header: dict[str, str] = {}
     lines: list[dict[str, str]] = []
     earlier: list[dict[str, str]] = []
     if selected:
-        found = await read(("dialog", tenant, selected), lambda: _dialog(tenant, selected))
-        mine = found.header.status == "operator" and found.header.operator_id == me
-        header, lines, earlier = {**_item(found.header), "mine": "yes" if mine else ""}, found.messages, found.earlier
+        found = await read(("dialog", tenant, scope, selected), lambda: _dialog(context, selected))
+        if found is not None:
+            mine = found.header.status == "operator" and found.header.operator_id == me
+            header = {**_item(found.header), "mine": "yes" if mine else ""}
+            lines, earlier = found.messages, found.earlier
     colleagues = [{"name": p.name, "status": p.status} for p in people if p.user_id != me]
     return _Snapshot(items, counts, colleagues, header, lines, earlier)
 
@@ -283,8 +291,11 @@ class InboxState(rx.State):
         self.pane, self.draft_id = "chat", uuid.uuid4().hex
         try:
             async with session_scope() as session:
-                await inbox.mark_read(session=session, tenant_id=context.tenant_id, dialog_id=uuid.UUID(dialog_id))
+                await inbox.mark_read(session=session, tenant_id=context.tenant_id, dialog_id=uuid.UUID(dialog_id),
+                                      assistants=context.assistants)  # fmt: skip
             await self._reload(context)
+            if not self.header:
+                raise NotFound("Dialog not found")
         except (DomainError, ValueError):
             self.selected, self.header, self.messages, self.pane = "", {}, [], "list"
             return rx.toast.error((await self.get_state(SessionState)).message("Dialog not found"))
@@ -296,8 +307,9 @@ class InboxState(rx.State):
         failed = None
         try:
             await operation(
-                tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected)
-            )
+                tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected),
+                assistants=context.assistants,
+            )  # fmt: skip
         except DomainError as exc:
             failed = rx.toast.error((await self.get_state(SessionState)).message(exc))
         await self._reload(context)
@@ -345,11 +357,12 @@ class InboxState(rx.State):
         try:
             if self.note_mode:
                 await inbox.add_note(tenant_id=context.tenant_id, operator_id=context.user_id,
-                                     dialog_id=uuid.UUID(self.selected), text=text)  # fmt: skip
+                                     dialog_id=uuid.UUID(self.selected), text=text,
+                                     assistants=context.assistants)  # fmt: skip
             else:
                 await inbox.reply(
                     tenant_id=context.tenant_id, operator_id=context.user_id, dialog_id=uuid.UUID(self.selected),
-                    text=text, client_message_id=client_id,
+                    text=text, client_message_id=client_id, assistants=context.assistants,
                 )  # fmt: skip
             self.draft_id = uuid.uuid4().hex
         except ValidationFailed as exc:

@@ -101,7 +101,12 @@ class SessionState(rx.State):
             return rx.redirect("/login")
         async with session_scope() as session:
             self.waiting_count = (
-                await inbox.counts(session=session, tenant_id=context.tenant_id, operator_id=context.user_id)
+                await inbox.counts(
+                    session=session,
+                    tenant_id=context.tenant_id,
+                    operator_id=context.user_id,
+                    assistants=context.assistants,
+                )
             )["queue"]
         return None
 

@@ -36,6 +36,11 @@ class TeamState(rx.State):
     my_id: str = ""
     denied: str = ""
     loaded: bool = False
+    assistants: list[dict[str, str]] = []  # the workspace's assistants, for the operator's assistant picker
+    assign_user: str = ""  # the operator whose assistants are being chosen ("" while the picker is closed)
+    assign_email: str = ""
+    assign_all: bool = True
+    assign_picked: list[str] = []
 
     @rx.event
     def set_invite_role(self, role: str) -> None:
@@ -58,9 +63,13 @@ class TeamState(rx.State):
                 "two_factor": "yes" if m.two_factor else "",
                 "blocked": "yes" if m.blocked else "",
                 "manageable": "yes" if m.role in manageable and str(m.user_id) != self.my_id else "",
+                "scope": "all" if m.assistant_ids is None else "some",
+                "scope_count": str(len(set(m.assistant_ids or ()) & {a_id for a_id, _ in data.assistants})),
+                "scope_ids": ",".join(m.assistant_ids or ()),
             }
             for m in data.members
         ]
+        self.assistants = [{"id": a_id, "name": name} for a_id, name in data.assistants]
         self.invites = [
             {
                 "id": str(i.id),
@@ -155,6 +164,44 @@ class TeamState(rx.State):
             )
 
         return await self._act(work, "Member removed; their sessions have ended")
+
+    @rx.event
+    def open_assign(self, user_id: str) -> None:
+        member = next((m for m in self.members if m["user_id"] == user_id and m["role"] == "operator"), None)
+        if member is None:
+            return
+        self.assign_user, self.assign_email = user_id, member["email"]
+        self.assign_all = member["scope"] == "all"
+        self.assign_picked = [i for i in member["scope_ids"].split(",") if i]
+
+    @rx.event
+    def assign_open_change(self, is_open: bool) -> None:
+        if not is_open:
+            self.assign_user = ""
+
+    @rx.event
+    def set_assign_all(self, value: str) -> None:
+        self.assign_all = value == "all"
+
+    @rx.event
+    def toggle_assign(self, assistant_id: str, checked: bool) -> None:
+        kept = [i for i in self.assign_picked if i != assistant_id]
+        self.assign_picked = [*kept, assistant_id] if checked else kept
+
+    @rx.event
+    async def save_assign(self):
+        chosen = None if self.assign_all else [uuid.UUID(i) for i in self.assign_picked]
+
+        async def work(session: Any, context: Any, session_state: SessionState) -> None:
+            await team.set_assistants(
+                session=session, actor=context, user_id=uuid.UUID(self.assign_user), assistant_ids=chosen,
+                ip=session_state.client_info().ip,
+            )  # fmt: skip
+
+        done = await self._act(work, "Assistants saved")
+        if not self.field_errors:
+            self.assign_user = ""
+        return done
 
 
 class AcceptInviteState(rx.State):
