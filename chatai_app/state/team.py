@@ -170,7 +170,7 @@ class TeamState(rx.State):
         member = next((m for m in self.members if m["user_id"] == user_id and m["role"] == "operator"), None)
         if member is None:
             return
-        self.assign_user, self.assign_email = user_id, member["email"]
+        self.assign_user, self.assign_email, self.field_errors = user_id, member["email"], {}
         self.assign_all = member["scope"] == "all"
         self.assign_picked = [i for i in member["scope_ids"].split(",") if i]
 
@@ -181,11 +181,11 @@ class TeamState(rx.State):
 
     @rx.event
     def set_assign_all(self, value: str) -> None:
-        self.assign_all = value == "all"
+        self.assign_all, self.field_errors = value == "all", {}
 
     @rx.event
     def toggle_assign(self, assistant_id: str, checked: bool) -> None:
-        kept = [i for i in self.assign_picked if i != assistant_id]
+        kept, self.field_errors = [i for i in self.assign_picked if i != assistant_id], {}
         self.assign_picked = [*kept, assistant_id] if checked else kept
 
     @rx.event
