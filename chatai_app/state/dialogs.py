@@ -12,10 +12,10 @@ import reflex as rx
 from chatai_app.db import session_scope
 from chatai_app.services import assistants, dialogs, feedback
 from chatai_app.services.accounts import AuthContext
-from chatai_app.services.errors import DomainError
+from chatai_app.services.errors import DomainError, NotFound
 from chatai_app.services.events import get_event_hub
 from chatai_app.services.permissions import Permission
-from chatai_app.state.live import claim, served_here
+from chatai_app.state.live import LiveContext, claim, served_here
 from chatai_app.state.session import SessionState, context_of, signed_in
 
 LIVE_FOR_S = 30 * 60
@@ -168,8 +168,8 @@ class DialogsState(rx.State):
             self.live, self._live_owner = True, mine
             token = (await self.get_state(SessionState)).session_token
         try:
-            context = await context_of(token, self.required_permission)
-            tenant = str(context.tenant_id)
+            live = LiveContext(token, self.required_permission, await context_of(token, self.required_permission))
+            tenant = str((await live.current()).tenant_id)
             async with get_event_hub().listen() as queue:
                 deadline = asyncio.get_running_loop().time() + LIVE_FOR_S
                 caught_up = False  # one read after subscribing: what changed since the page's own read
@@ -186,7 +186,11 @@ class DialogsState(rx.State):
                         if self._live_owner != mine:
                             return  # the page moved to another process
                         filters, selected = self._filters(), self.selected
-                    rows, transcript = await _fetch(context, filters, selected)
+                    context = await live.current()
+                    try:
+                        rows, transcript = await _fetch(context, filters, selected)
+                    except NotFound:  # the open dialog is no longer this member's (issue 14): the list only
+                        rows, transcript = await _fetch(context, filters, "")
                     async with self:
                         self.rows, self.transcript = rows, transcript
         finally:

@@ -25,7 +25,7 @@ from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
 from chatai_app.services.events import Event, get_event_hub
 from chatai_app.services.permissions import Permission
 from chatai_app.state.dialogs import source_labels
-from chatai_app.state.live import claim, served_here
+from chatai_app.state.live import LiveContext, claim, served_here
 from chatai_app.state.session import SessionState, context_of, signed_in
 
 log = logging.getLogger(__name__)
@@ -426,8 +426,8 @@ class InboxState(rx.State):
             self.live, self._live_owner = True, mine
             token = (await self.get_state(SessionState)).session_token
         try:
-            context = await context_of(token, self.required_permission)
-            async for update in self._follow(context, mine):
+            live = LiveContext(token, self.required_permission, await context_of(token, self.required_permission))
+            async for update in self._follow(live, mine):
                 yield update
         except DomainError:
             return
@@ -436,12 +436,12 @@ class InboxState(rx.State):
                 if self._live_owner == mine:
                     self.live, self._live_owner = False, ""
 
-    async def _follow(self, context: AuthContext, mine: str):
-        tenant = str(context.tenant_id)
+    async def _follow(self, live: LiveContext, mine: str):
+        tenant = str((await live.current()).tenant_id)
         async with get_event_hub().listen() as queue:
             # What arrived between the page's own read (load, on every (re)connect) and this subscription
             # would otherwise wait for the next event: one catch-up read now that nothing more can be missed.
-            if update := await self._live_reload(context):
+            if update := await self._live_reload(await live.current()):
                 yield update
             while True:
                 async with self:
@@ -465,7 +465,7 @@ class InboxState(rx.State):
                             self.visitor_typing, self._typing_until = True, time.time() + TYPING_SHOWN_S
                     continue
                 await _settle(queue)  # one reload for a burst (a message, its handoff, the notice)
-                if update := await self._live_reload(context):
+                if update := await self._live_reload(await live.current()):
                     yield update
 
     async def _live_reload(self, context: AuthContext):

@@ -9,8 +9,19 @@ if its process is alive, sees it was superseded and stops."""
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 
+from chatai_app.outages import OutageLog
+from chatai_app.services.accounts import AuthContext
+from chatai_app.services.errors import DomainError
+from chatai_app.services.permissions import Permission
+from chatai_app.state.session import context_of
+
+log = logging.getLogger(__name__)
+OUTAGES = OutageLog(log)
+CONTEXT_FRESH_S = 10  # a live task re-reads who the member is (assistants, role) at least this often
 PROCESS_MARK = uuid.uuid4().hex  # one per process: a restarted node is a new owner
 
 
@@ -22,3 +33,26 @@ def claim() -> str:
 def served_here(live: bool, owner: str) -> bool:
     """The page's live task runs in this process (so starting another would only duplicate it)."""
     return live and owner.startswith(f"{PROCESS_MARK}:")
+
+
+class LiveContext:
+    """A live task's signed-in member, re-read from the session token once it is `fresh_s` old: an owner
+    narrowing an operator's assistants (or changing the role, or removing them) reaches a page that stays open,
+    not only its next click. A signed-out or removed operator raises DomainError (the live task ends); while
+    the database is away the last context is kept (no read can be served then anyway)."""
+
+    def __init__(self, token: str, permission: Permission, context: AuthContext, fresh_s: float = CONTEXT_FRESH_S):
+        self._token, self._permission, self._fresh_s = token, permission, fresh_s
+        self._context, self._read_at = context, time.monotonic()
+
+    async def current(self) -> AuthContext:
+        if time.monotonic() - self._read_at >= self._fresh_s:
+            try:
+                self._context = await context_of(self._token, self._permission)
+            except DomainError:
+                raise
+            except Exception as exc:  # the database briefly away: keep the last one
+                if not OUTAGES.report(exc, where="live context"):
+                    log.exception("live context failed")
+            self._read_at = time.monotonic()
+        return self._context

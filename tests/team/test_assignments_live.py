@@ -1,0 +1,71 @@
+"""Operators assigned to assistants (issue 14) on an inbox page that stays open: its live task re-reads the
+operator from the web session, so an owner narrowing the assistants reaches the live updates (not only the
+next click), and a removed operator's live task ends."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from chatai_app.db import session_scope
+from chatai_app.services import accounts, assistants, auth_sessions, team
+from chatai_app.services.conversation import request_human
+from chatai_app.services.errors import DomainError
+from chatai_app.services.permissions import Permission
+from chatai_app.state.inbox import _snapshot
+from chatai_app.state.live import LiveContext
+from tests.knowledge.conftest import Workspace, make_workspace
+
+
+@pytest.fixture
+async def shop(clean_db: str) -> Workspace:
+    return await make_workspace("shop@example.com")
+
+
+async def _waiting(ws: Workspace, assistant_id: uuid.UUID, chat: str) -> uuid.UUID:
+    dialog_id, _ = await request_human(tenant_id=ws.tenant_id, assistant_id=assistant_id, channel="widget",
+                                       external_chat_id=chat, language="en")  # fmt: skip
+    return dialog_id
+
+
+async def _operator_page(ws: Workspace, fresh_s: float) -> tuple[LiveContext, uuid.UUID]:
+    """A signed-in operator's live context as the inbox's live task holds it, and their id."""
+    async with session_scope() as session:
+        olga = await accounts.add_operator(session=session, tenant_id=ws.tenant_id, email="olga@example.com",
+                                           password="operator pass 1", full_name="Olga")  # fmt: skip
+        context = await accounts.load_context(session=session, user_id=olga, tenant_id=ws.tenant_id)
+        opened = await auth_sessions.open_session(session=session, context=context, kind="web", ttl_s=600)
+    return LiveContext(opened.token, Permission.dialogs, context, fresh_s=fresh_s), olga
+
+
+async def test_an_open_inbox_follows_a_new_assignment_and_a_removal(shop: Workspace) -> None:
+    async with session_scope() as session:
+        owner = await accounts.authenticate(session=session, email="shop@example.com", password="password 123")
+        sales = (await assistants.create_assistant(session=session, tenant_id=shop.tenant_id, name="Sales")).id
+    support_dialog = await _waiting(shop, shop.assistant_id, "v-support")
+    sales_dialog = await _waiting(shop, sales, "v-sales")
+    live, olga = await _operator_page(shop, fresh_s=0)
+    before = await _snapshot(await live.current(), "queue", "", shared_after=1)
+    assert {i.id for i in before.items} == {support_dialog, sales_dialog}  # all by default
+
+    async with session_scope() as session:
+        await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales])
+    after = await _snapshot(await live.current(), "queue", str(support_dialog), shared_after=2)
+    assert [i.id for i in after.items] == [sales_dialog] and after.counts["queue"] == 1
+    assert after.header == {} and after.messages == []
+
+    async with session_scope() as session:
+        await team.remove(session=session, actor=owner, user_id=olga)
+    with pytest.raises(DomainError):  # signed out by the removal: the live task ends
+        await live.current()
+
+
+async def test_the_live_context_is_kept_while_fresh(shop: Workspace) -> None:
+    async with session_scope() as session:
+        owner = await accounts.authenticate(session=session, email="shop@example.com", password="password 123")
+        sales = (await assistants.create_assistant(session=session, tenant_id=shop.tenant_id, name="Sales")).id
+    live, olga = await _operator_page(shop, fresh_s=3600)
+    async with session_scope() as session:
+        await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales])
+    assert (await live.current()).assistants is None  # read once per `fresh_s`, not on every event
