@@ -71,11 +71,28 @@ async def colleagues(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[Col
     return sorted(people, key=lambda c: (order[c.status], c.name.lower()))
 
 
-async def operators_online(*, session: AsyncSession, tenant_id: uuid.UUID) -> int:
+async def operators_online(
+    *, session: AsyncSession, tenant_id: uuid.UUID, assistant_id: uuid.UUID | None = None
+) -> int:
+    """Members online in the inbox; with `assistant_id`, only those who see its dialogs (an operator assigned to
+    other assistants does not count, issue 14)."""
     since = utcnow() - timedelta(seconds=OFFLINE_AFTER_S)
     stmt = select(sa.func.count()).where(
         OperatorPresence.tenant_id == tenant_id,
         OperatorPresence.status == "online",
         OperatorPresence.last_seen_at >= since,
     )
+    if assistant_id is not None:
+        sees_it = sa.or_(
+            Membership.role != "operator",
+            Membership.assistant_ids.is_(None),  # type: ignore[union-attr]
+            sa.literal(assistant_id, sa.Uuid()) == sa.any_(Membership.assistant_ids),
+        )
+        stmt = (
+            stmt.select_from(OperatorPresence)
+            .join(
+                Membership, sa.and_(Membership.user_id == OperatorPresence.user_id, Membership.tenant_id == tenant_id)
+            )
+            .where(sees_it)
+        )
     return int((await session.exec(stmt)).one())

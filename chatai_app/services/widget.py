@@ -118,7 +118,7 @@ async def load_assistant(*, session: AsyncSession, assistant_id: uuid.UUID) -> A
 
 async def public_config(*, session: AsyncSession, assistant: Assistant) -> dict[str, Any]:
     widget = settings_for(assistant)
-    online = await presence.operators_online(session=session, tenant_id=assistant.tenant_id)
+    online = await presence.operators_online(session=session, tenant_id=assistant.tenant_id, assistant_id=assistant.id)
     return {
         "assistant_id": str(assistant.id),
         "title": widget["title"] or assistant.name,
@@ -277,7 +277,9 @@ async def visitor_view(
         if m["role"] == "assistant":
             m["feedback"] = votes.get(m["id"])  # the visitor's 👍/👎 on this answer, None before a vote
     meta = dialog.meta or {}
-    online = await presence.operators_online(session=session, tenant_id=dialog.tenant_id)
+    online = await presence.operators_online(
+        session=session, tenant_id=dialog.tenant_id, assistant_id=dialog.assistant_id
+    )
     offer_form = (
         dialog.status == "waiting" and not meta.get("contact_left") and (bool(meta.get("offline_form")) or online == 0)
     )

@@ -1,6 +1,7 @@
 """Operators assigned to assistants (issue 14) on an inbox page that stays open: its live task re-reads the
 operator from the web session, so an owner narrowing the assistants reaches the live updates (not only the
-next click), and a removed operator's live task ends."""
+next click), and a removed operator's live task ends. And the widget's "operators online" counts only those
+who see the assistant's dialogs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 import pytest
 
 from chatai_app.db import session_scope
-from chatai_app.services import accounts, assistants, auth_sessions, team
+from chatai_app.services import accounts, assistants, auth_sessions, presence, team, widget
 from chatai_app.services.conversation import request_human
 from chatai_app.services.errors import DomainError
 from chatai_app.services.permissions import Permission
@@ -69,3 +70,28 @@ async def test_the_live_context_is_kept_while_fresh(shop: Workspace) -> None:
     async with session_scope() as session:
         await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales])
     assert (await live.current()).assistants is None  # read once per `fresh_s`, not on every event
+
+
+async def test_operators_online_count_only_those_who_see_the_assistant(shop: Workspace) -> None:
+    async with session_scope() as session:
+        owner = await accounts.authenticate(session=session, email="shop@example.com", password="password 123")
+        sales = await assistants.create_assistant(session=session, tenant_id=shop.tenant_id, name="Sales")
+    _, olga = await _operator_page(shop, fresh_s=0)
+    async with session_scope() as session:
+        await presence.heartbeat(session=session, tenant_id=shop.tenant_id, user_id=olga, status="online")
+        await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales.id])
+    async with session_scope() as session:
+        online = {
+            name: await presence.operators_online(session=session, tenant_id=shop.tenant_id, assistant_id=a_id)
+            for name, a_id in (("any", None), ("support", shop.assistant_id), ("sales", sales.id))
+        }
+        assert online == {"any": 1, "support": 0, "sales": 1}
+        for assistant_id, shown in ((sales.id, True), (shop.assistant_id, False)):  # the widget's config
+            model = await widget.load_assistant(session=session, assistant_id=assistant_id)
+            assert (await widget.public_config(session=session, assistant=model))["operators_online"] is shown
+        await presence.heartbeat(session=session, tenant_id=shop.tenant_id, user_id=owner.user_id, status="online")
+    async with session_scope() as session:  # owners (and admins) see every assistant
+        assert (
+            await presence.operators_online(session=session, tenant_id=shop.tenant_id, assistant_id=shop.assistant_id)
+            == 1
+        )
