@@ -14,14 +14,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import AuditLog, BalanceTransaction, Plan, Tenant
+from chatai_app.models import AuditLog, BalanceTransaction, Plan, SystemSetting, Tenant
 from chatai_app.services import plans
 from chatai_app.services.errors import DomainError, NotFound, ValidationFailed
-from chatai_app.services.settings_store import get_setting
+from chatai_app.services.settings_store import DEFAULTS, get_setting
 
-__all__ = ["InsufficientFunds", "LedgerEntry", "authorize_reply", "balance", "charge", "credit", "get_setting"]
+__all__ = [
+    "Account", "InsufficientFunds", "LedgerEntry", "account", "authorize_reply", "balance", "charge", "credit",
+    "get_setting", "turn_settings",
+]  # fmt: skip
 
 CHANNEL_PRICE_KEYS = {"widget": "pricing.widget_message_minor"}
+TURN_SETTING_KEYS = (
+    "pricing.message_minor", "pricing.widget_message_minor", "pricing.per_1k_tokens_minor",
+    "billing.low_balance_thresholds_minor", "billing.zero_balance_behaviour",
+)  # fmt: skip
 
 
 class InsufficientFunds(DomainError):
@@ -39,8 +46,41 @@ class LedgerEntry:
     duplicate: bool
 
 
-async def price_of_reply(*, session: AsyncSession, channel: str) -> int:
-    return int(await get_setting(session=session, key=CHANNEL_PRICE_KEYS.get(channel, "pricing.message_minor")))
+@dataclass(frozen=True)
+class Account:
+    """What a turn needs of its workspace: whether it is blocked, and its plan (one statement)."""
+
+    blocked: bool
+    plan: Plan
+
+
+async def account(*, session: AsyncSession, tenant_id: uuid.UUID) -> Account:
+    row = (
+        await session.exec(
+            sa.select(Tenant.blocked_at, Plan).join(Plan, Plan.code == Tenant.plan_code).where(Tenant.id == tenant_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Workspace not found")
+    return Account(row[0] is not None, row[1])
+
+
+async def turn_settings(*, session: AsyncSession) -> dict[str, Any]:
+    """The platform settings one turn reads (prices, per-token rates, alert thresholds), in one statement: passed
+    as `settings=` to the functions below, they are read once per turn, never stale."""
+    rows = await session.exec(
+        sa.select(SystemSetting.key, SystemSetting.value).where(SystemSetting.key.in_(TURN_SETTING_KEYS))
+    )
+    stored = {key: value for key, value in rows.all()}
+    return {key: stored[key] if key in stored else DEFAULTS.get(key) for key in TURN_SETTING_KEYS}
+
+
+async def _setting(session: AsyncSession, key: str, settings: dict[str, Any] | None) -> Any:
+    return settings[key] if settings is not None and key in settings else await get_setting(session=session, key=key)
+
+
+async def price_of_reply(*, session: AsyncSession, channel: str, settings: dict[str, Any] | None = None) -> int:
+    return int(await _setting(session, CHANNEL_PRICE_KEYS.get(channel, "pricing.message_minor"), settings))
 
 
 async def balance(*, session: AsyncSession, tenant_id: uuid.UUID) -> int:
@@ -50,15 +90,25 @@ async def balance(*, session: AsyncSession, tenant_id: uuid.UUID) -> int:
     return value
 
 
-async def authorize_reply(*, session: AsyncSession, tenant_id: uuid.UUID, channel: str, turn_key: str) -> int:
+async def authorize_reply(
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    channel: str,
+    turn_key: str,
+    plan: Plan | None = None,
+    settings: dict[str, Any] | None = None,
+) -> int:
     """Reserve the price of one reply before it is generated (charged now, once per `turn_key`); a turn
     that ends without a reply gives it back with `release_reply`. InsufficientFunds when it does not fit,
-    so concurrent turns can never answer more replies than the balance pays for."""
-    await plans.ensure_within(session=session, tenant_id=tenant_id, resource="messages_per_month")
-    price = await price_of_reply(session=session, channel=channel)
+    so concurrent turns can never answer more replies than the balance pays for. `plan` and `settings`
+    (`account`, `turn_settings`): what the caller read already."""
+    plan = plan or await plans.plan_of(session=session, tenant_id=tenant_id)
+    await plans.ensure_within(session=session, tenant_id=tenant_id, resource="messages_per_month", plan=plan)
+    price = await price_of_reply(session=session, channel=channel, settings=settings)
     if price:
         await charge(session=session, tenant_id=tenant_id, amount=price, idempotency_key=turn_key,
-                     reference=f"{channel} reply", meta={"channel": channel})  # fmt: skip
+                     reference=f"{channel} reply", meta={"channel": channel}, plan=plan, settings=settings)  # fmt: skip
     return price
 
 
@@ -69,9 +119,11 @@ async def release_reply(*, session: AsyncSession, tenant_id: uuid.UUID, price: i
                      idempotency_key=f"{turn_key}:release", reference="Reply not delivered")  # fmt: skip
 
 
-async def price_of_tokens(*, session: AsyncSession, model: str, tokens: int) -> int:
+async def price_of_tokens(
+    *, session: AsyncSession, model: str, tokens: int, settings: dict[str, Any] | None = None
+) -> int:
     """The optional per-token part of a reply's price (per model, per 1,000 tokens, rounded up)."""
-    rates = await get_setting(session=session, key="pricing.per_1k_tokens_minor") or {}
+    rates = await _setting(session, "pricing.per_1k_tokens_minor", settings) or {}
     rate = int(rates.get(model, 0))
     return -(-rate * tokens // 1000) if rate and tokens else 0
 
@@ -136,9 +188,12 @@ async def charge(
     idempotency_key: str,
     reference: str = "",
     meta: dict[str, Any] | None = None,
+    plan: Plan | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> LedgerEntry:
-    """Take `amount` (>0) off the balance once per idempotency key; InsufficientFunds if it would go negative."""
-    floor = await _floor(session, tenant_id)
+    """Take `amount` (>0) off the balance once per idempotency key; InsufficientFunds if it would go negative.
+    `plan`, `settings`: the tenant's plan and `turn_settings` when the caller read them already."""
+    floor = _floor(plan or await plans.plan_of(session=session, tenant_id=tenant_id))
     async with session.begin_nested():
         entry = await _record(
             session, tenant_id, "charge", -amount, idempotency_key, reference, meta or {}, floor=floor
@@ -147,13 +202,12 @@ async def charge(
             current = await balance(session=session, tenant_id=tenant_id)
             raise InsufficientFunds(current, amount)
     if not entry.duplicate:
-        await _notice_low_balance(session, tenant_id, entry.balance_after + amount, entry.balance_after)
+        await _notice_low_balance(session, tenant_id, entry.balance_after + amount, entry.balance_after, settings)
     return entry
 
 
-async def _floor(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+def _floor(plan: Plan) -> int:
     """How far below zero the balance may go: 0, or the plan's credit limit when the plan allows credit."""
-    plan = await plans.plan_of(session=session, tenant_id=tenant_id)
     return -int(plan.limits.get("credit_limit_minor", 0)) if plan.allows_credit else 0
 
 
@@ -163,9 +217,11 @@ def crossed(before: int, after: int, thresholds: list[int]) -> list[int]:
     return [t for t in thresholds if after < t < before]
 
 
-async def _notice_low_balance(session: AsyncSession, tenant_id: uuid.UUID, before: int, after: int) -> None:
+async def _notice_low_balance(
+    session: AsyncSession, tenant_id: uuid.UUID, before: int, after: int, settings: dict[str, Any] | None = None
+) -> None:
     """A notice for the tenant (kept in the audit log, shown on the billing page) at each threshold crossed."""
-    thresholds = [int(t) for t in await get_setting(session=session, key="billing.low_balance_thresholds_minor")]
+    thresholds = [int(t) for t in await _setting(session, "billing.low_balance_thresholds_minor", settings)]
     for threshold in crossed(before, after, thresholds):
         meta = {"threshold_minor": threshold, "balance_minor": after}
         session.add(AuditLog(tenant_id=tenant_id, action="billing.low_balance", target_type="tenant", meta=meta))

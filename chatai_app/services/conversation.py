@@ -1,9 +1,13 @@
 """The conversation engine: the single entry for every channel's incoming message.
 
 idempotency -> store -> handoff check -> billing authorization -> retrieval -> prompt -> LLM (streamed,
-retried) -> store reply with sources and usage -> charge -> publish events. Each step commits on its
-own (no network I/O inside a transaction); a failure is recorded on the dialog and the user's
-message, stored first, is never lost.
+retried) -> store reply with sources and usage -> charge -> publish events. No network I/O inside a transaction;
+a failure is recorded on the dialog and the user's message, stored first, is never lost.
+
+Two transactions carry a turn (issue 16): the intake (store the message, read what decides the turn - blocked
+workspace, operator, keyword, repeated question, the history - and reserve the reply's price; the user's message
+commits even when the reservation does not fit) and the reply (stored with its charge, its trace and the count of
+unanswered replies in a row). Other paths (notices, handoff, small talk, LLM failure) add their own.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.db import session_scope
 from chatai_app.models import Assistant, AuditLog, Dialog, DialogMessage, DialogStatus
@@ -110,6 +115,20 @@ class _Stored:
     assistant: Assistant  # loaded (and tenant-checked) once per message
 
 
+@dataclass
+class _Decision:
+    """What the intake transaction decided for a new message, with what it read for the reply."""
+
+    action: str  # blocked | with_operator | keyword | repeated | no_funds | reply
+    language: str
+    keyword: str = ""
+    refusal: billing.InsufficientFunds | plans.PlanLimitReached | None = None
+    price: int = 0  # reserved
+    turn_key: str = ""
+    history: list[tuple[str, str]] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)  # billing.turn_settings
+
+
 def _validate(incoming: Incoming) -> str:
     text = (incoming.text or "").strip()
     errors = {}
@@ -147,37 +166,34 @@ async def _dialog_for(session: object, incoming: Incoming) -> Dialog:
     return (await session.exec(stmt)).one()  # type: ignore[attr-defined]
 
 
-async def _store_incoming(incoming: Incoming, text: str) -> _Stored:
-    async with session_scope() as session:
-        assistant = await get_assistant(
-            session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id
+async def _store_incoming(session: AsyncSession, incoming: Incoming, text: str) -> _Stored:
+    assistant = await get_assistant(session=session, tenant_id=incoming.tenant_id, assistant_id=incoming.assistant_id)
+    dialog = await _dialog_for(session, incoming)
+    message_id = (
+        await session.exec(
+            insert(DialogMessage)
+            .values(tenant_id=dialog.tenant_id, dialog_id=dialog.id, role="user", content=text,
+                    channel_message_id=incoming.channel_message_id, status="ok", sources=[], prompt_tokens=0,
+                    completion_tokens=0, cost_minor=0)
+            .on_conflict_do_nothing(index_elements=["dialog_id", "channel_message_id"],
+                                    index_where=sa.text("channel_message_id IS NOT NULL"))
+            .returning(DialogMessage.id)
         )
-        dialog = await _dialog_for(session, incoming)
-        message_id = (
-            await session.exec(
-                insert(DialogMessage)
-                .values(tenant_id=dialog.tenant_id, dialog_id=dialog.id, role="user", content=text,
-                        channel_message_id=incoming.channel_message_id, status="ok", sources=[], prompt_tokens=0,
-                        completion_tokens=0, cost_minor=0)
-                .on_conflict_do_nothing(index_elements=["dialog_id", "channel_message_id"],
-                                        index_where=sa.text("channel_message_id IS NOT NULL"))
-                .returning(DialogMessage.id)
+    ).scalar_one_or_none()  # fmt: skip
+    if message_id is None:  # the channel delivered this message before
+        existing = await session.exec(
+            select(DialogMessage.id).where(
+                DialogMessage.dialog_id == dialog.id,
+                DialogMessage.channel_message_id == incoming.channel_message_id,
             )
-        ).scalar_one_or_none()  # fmt: skip
-        if message_id is None:  # the channel delivered this message before
-            existing = await session.exec(
-                select(DialogMessage.id).where(
-                    DialogMessage.dialog_id == dialog.id,
-                    DialogMessage.channel_message_id == incoming.channel_message_id,
-                )
-            )
-            return _Stored(dialog.id, existing.one(), True, dialog.status, assistant)
-        dialog.last_message_at = utcnow()
-        dialog.unread_count += 1
-        if dialog.status == DialogStatus.closed:
-            dialog.status = DialogStatus.ai  # a new message reopens the conversation
-        session.add(dialog)
-        return _Stored(dialog.id, message_id, False, dialog.status, assistant)
+        )
+        return _Stored(dialog.id, existing.one(), True, dialog.status, assistant)
+    dialog.last_message_at = utcnow()
+    dialog.unread_count += 1
+    if dialog.status == DialogStatus.closed:
+        dialog.status = DialogStatus.ai  # a new message reopens the conversation
+    session.add(dialog)
+    return _Stored(dialog.id, message_id, False, dialog.status, assistant)
 
 
 async def _save_message(
@@ -196,18 +212,22 @@ async def _save_message(
         return message.id
 
 
-async def _history(dialog_id: uuid.UUID, before_id: int) -> list[tuple[str, str]]:
-    async with session_scope() as session:
-        rows = (
-            await session.exec(
-                select(DialogMessage.role, DialogMessage.content)
-                .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id,
-                       DialogMessage.role.in_(("user", "assistant", "operator")), DialogMessage.status == "ok")
-                .order_by(DialogMessage.id.desc())
-                .limit(HISTORY_MESSAGES)
-            )
-        ).all()  # fmt: skip
-    return [("user" if role == "user" else "assistant", content) for role, content in reversed(rows)]
+async def _recent(session: AsyncSession, dialog_id: uuid.UUID, before_id: int) -> list[tuple[str, str]]:
+    """The conversation before a message, newest first: (role, text)."""
+    rows = (
+        await session.exec(
+            select(DialogMessage.role, DialogMessage.content)
+            .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id,
+                   DialogMessage.role.in_(("user", "assistant", "operator")), DialogMessage.status == "ok")
+            .order_by(DialogMessage.id.desc())
+            .limit(HISTORY_MESSAGES)
+        )
+    ).all()  # fmt: skip
+    return [(role, content) for role, content in rows]
+
+
+def _history(recent: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("user" if role == "user" else "assistant", content) for role, content in reversed(recent)]
 
 
 async def _retrieve(assistant: Assistant, text: str) -> list[retrieval.Hit]:
@@ -253,45 +273,56 @@ def _shown_sources(assistant: Assistant, completion: Completion, hits: list[retr
     return _sources(hits, completion.cited)
 
 
+def _missed(completion: Completion) -> bool:
+    """A reply that did not answer: nothing relevant found, or the model says it cannot help."""
+    return not completion.answered or handoff.says_cannot_help(completion.text)
+
+
 async def _store_reply(
-    assistant: Assistant,
-    dialog_id: uuid.UUID,
-    completion: Completion,
-    hits: list[retrieval.Hit],
-    price: int,
-    channel: str,
-) -> tuple[int, int]:
-    """The reply and its charge commit together; a reply that was never stored is never charged."""
+    assistant: Assistant, dialog_id: uuid.UUID, completion: Completion, hits: list[retrieval.Hit],
+    decision: _Decision, channel: str,
+) -> tuple[int, int, int]:  # fmt: skip
+    """The reply and its charge commit together; a reply that was never stored is never charged. With them, the
+    dialog's unanswered replies in a row (returned with the reply's id and cost)."""
     async with session_scope() as session:
         sources = _shown_sources(assistant, completion, hits)
         message = DialogMessage(
             tenant_id=assistant.tenant_id, dialog_id=dialog_id, role="assistant", content=completion.text,
             sources=sources, prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-            status="ok" if completion.answered else "no_answer",
+            status="ok" if completion.answered else "no_answer", cost_minor=decision.price,
         )  # fmt: skip
+        tokens = completion.prompt_tokens + completion.completion_tokens
+        extra = await billing.price_of_tokens(
+            session=session, model=assistant.model, tokens=tokens, settings=decision.settings
+        )
+        if not extra:  # the price reserved before the reply was generated: one insert with its trace
+            message.trace = row(message.status, charged=True)
         session.add(message)
         await session.flush()
         assert message.id is not None
-        tokens = completion.prompt_tokens + completion.completion_tokens
-        extra = await billing.price_of_tokens(session=session, model=assistant.model, tokens=tokens)
-        cost = price  # reserved before the reply was generated
         if extra:
-            try:  # the per-token part when it still fits; the reserved message price otherwise
-                await billing.charge(
-                    session=session, tenant_id=assistant.tenant_id, amount=extra,
-                    idempotency_key=f"reply:{message.id}:tokens", reference=f"{channel} reply, tokens",
-                    meta={"dialog_id": str(dialog_id), "message_id": message.id, "tokens": tokens},
-                )  # fmt: skip
-                cost += extra
-            except billing.InsufficientFunds:
-                log.info("reply %s: the token part did not fit the balance; the message price stands", message.id)
-        message.cost_minor = cost
-        message.trace = row(message.status, charged=True)  # written with the cost: no extra statement
-        session.add(message)
-        await session.exec(
-            sa.update(Dialog).where(Dialog.id == dialog_id).values(last_message_at=utcnow(), last_error="")
-        )
-        return message.id, cost
+            await _charge_tokens(session, assistant, message, extra, tokens, decision, channel)
+        misses = await _count_miss(session, dialog_id, _missed(completion))
+        return message.id, message.cost_minor, misses
+
+
+async def _charge_tokens(
+    session: AsyncSession, assistant: Assistant, message: DialogMessage, extra: int, tokens: int,
+    decision: _Decision, channel: str,
+) -> None:  # fmt: skip
+    """The per-token part when it still fits; the reserved message price otherwise."""
+    try:
+        await billing.charge(
+            session=session, tenant_id=assistant.tenant_id, amount=extra,
+            idempotency_key=f"reply:{message.id}:tokens", reference=f"{channel} reply, tokens",
+            meta={"dialog_id": str(message.dialog_id), "message_id": message.id, "tokens": tokens},
+            settings=decision.settings,
+        )  # fmt: skip
+        message.cost_minor += extra
+    except billing.InsufficientFunds:
+        log.info("reply %s: the token part did not fit the balance; the message price stands", message.id)
+    message.trace = row(message.status, charged=True)  # written with the cost: one more statement
+    session.add(message)
 
 
 def handoff_notice(language: str, position: int | None, operators_online: int) -> str:
@@ -336,26 +367,36 @@ async def _handoff(result: TurnResult, stored: _Stored, reason: str, language: s
     )
 
 
-async def _previous_question(dialog_id: uuid.UUID, before_id: int) -> str | None:
-    async with session_scope() as session:
-        stmt = (
-            select(DialogMessage.content)
-            .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id, DialogMessage.role == "user")
-            .order_by(DialogMessage.id.desc())
-            .limit(1)
+async def _previous_question(
+    session: AsyncSession, dialog_id: uuid.UUID, before_id: int, recent: list[tuple[str, str]]
+) -> str | None:
+    """The user's question before this one: from the recent conversation, else (rare: none among them) read."""
+    question = next((content for role, content in recent if role == "user"), None)
+    if question is not None or len(recent) < HISTORY_MESSAGES:  # user messages are always stored "ok"
+        return question
+    stmt = (
+        select(DialogMessage.content)
+        .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id, DialogMessage.role == "user")
+        .order_by(DialogMessage.id.desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def _count_miss(session: AsyncSession, dialog_id: uuid.UUID, missed: bool) -> int:
+    """Unanswered AI replies in a row (reset by an answered one), counted in the statement that marks the dialog
+    replied to (the row's lock orders concurrent replies)."""
+    meta = sa.func.coalesce(Dialog.meta, sa.func.jsonb_build_object())
+    misses = sa.func.coalesce(meta["misses"].as_integer(), 0) + 1 if missed else sa.literal(0)
+    stmt = (
+        sa.update(Dialog)
+        .where(Dialog.id == dialog_id)
+        .values(
+            last_message_at=utcnow(), last_error="", meta=meta.op("||")(sa.func.jsonb_build_object("misses", misses))
         )
-        return (await session.exec(stmt)).first()
-
-
-async def _count_miss(dialog_id: uuid.UUID, missed: bool) -> int:
-    """Unanswered AI replies in a row (reset by an answered one)."""
-    async with session_scope() as session:
-        dialog = await session.get(Dialog, dialog_id, with_for_update=True)
-        assert dialog is not None
-        misses = int((dialog.meta or {}).get("misses", 0)) + 1 if missed else 0
-        dialog.meta = {**(dialog.meta or {}), "misses": misses}
-        session.add(dialog)
-        return misses
+        .returning(Dialog.meta["misses"].as_integer())
+    )
+    return int((await session.exec(stmt)).scalar_one())  # type: ignore[call-overload]
 
 
 async def _has_reply(dialog_id: uuid.UUID, message_id: int) -> bool:
@@ -381,62 +422,94 @@ async def handle_incoming(
 
 async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool) -> TurnResult:
     started = time.perf_counter()
-    stored = await _store_incoming(incoming, text)
+    stored, decision = await _intake(incoming, text)
     mark_stored(stored.dialog_id, stored.message_id)
     result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
     if stored.duplicate:
         if not resume_unanswered or await _has_reply(stored.dialog_id, stored.message_id):
             return result
         result.outcome = "answered"
-        await _respond(incoming, text, stored, result, sink)
-        result.elapsed_ms = (time.perf_counter() - started) * 1000
-        return result
-    await events.publish(
-        "message.created",
-        incoming.tenant_id,
-        dialog_id=stored.dialog_id,
-        message_id=stored.message_id,
-        status=str(stored.dialog_status),  # operators' queue pages skip the AI's own dialogs (issue 16)
-    )
-    await _respond(incoming, text, stored, result, sink)
+        async with session_scope() as session:
+            decision = await _decide(session, incoming, text, stored)
+    else:
+        await events.publish(
+            "message.created",
+            incoming.tenant_id,
+            dialog_id=stored.dialog_id,
+            message_id=stored.message_id,
+            status=str(stored.dialog_status),  # operators' queue pages skip the AI's own dialogs (issue 16)
+        )
+    assert decision is not None
+    await _respond(incoming, text, stored, decision, result, sink)
     result.elapsed_ms = (time.perf_counter() - started) * 1000
     return result
 
 
-async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnResult, sink: StreamSink) -> None:
+async def _intake(incoming: Incoming, text: str) -> tuple[_Stored, _Decision | None]:
+    """The message stored and, for a new one, the turn decided and the reply's price reserved: one transaction."""
+    async with session_scope() as session:
+        stored = await _store_incoming(session, incoming, text)
+        return stored, None if stored.duplicate else await _decide(session, incoming, text, stored)
+
+
+async def _decide(session: AsyncSession, incoming: Incoming, text: str, stored: _Stored) -> _Decision:
+    """In order: a suspended workspace (issue 14) answers a notice; a dialog with an operator stays silent; a handoff
+    keyword or a repeated question calls a human; else the reply's price is reserved (no_funds when it does not fit:
+    the reservation's savepoint is undone, the user's message still commits)."""
     assistant = stored.assistant
     language = question_language(text, assistant.language)
-    if await _blocked(assistant, stored, result, language):  # issue 14: a suspended workspace answers a notice
-        return
+    account = await billing.account(session=session, tenant_id=assistant.tenant_id)
+    if account.blocked:
+        return _Decision("blocked", language)
     if stored.dialog_status in (DialogStatus.waiting, DialogStatus.operator):
-        result.outcome = "with_operator"  # operators see it live; the AI stays silent
-        return
-    rules = handoff.settings_for(assistant)
+        return _Decision("with_operator", language)
     if keyword := handoff.handoff_keyword(assistant, text):
-        await _handoff(result, stored, "keyword", language, keyword=keyword)
-        return
-    if rules["repeat_detection"] and handoff.is_repeat(
-        text, await _previous_question(stored.dialog_id, stored.message_id)
+        return _Decision("keyword", language, keyword=keyword)
+    recent = await _recent(session, stored.dialog_id, stored.message_id)
+    if handoff.settings_for(assistant)["repeat_detection"] and handoff.is_repeat(
+        text, await _previous_question(session, stored.dialog_id, stored.message_id, recent)
     ):
-        await _handoff(result, stored, "repeated_question", language)
-        return
+        return _Decision("repeated", language)
+    settings = await billing.turn_settings(session=session)
     turn_key = f"turn:{stored.message_id}"
     try:
-        async with session_scope() as session:
-            price = await billing.authorize_reply(
-                session=session, tenant_id=assistant.tenant_id, channel=incoming.channel, turn_key=turn_key
-            )
+        price = await billing.authorize_reply(
+            session=session, tenant_id=assistant.tenant_id, channel=incoming.channel, turn_key=turn_key,
+            plan=account.plan, settings=settings,
+        )  # fmt: skip
     except (billing.InsufficientFunds, plans.PlanLimitReached) as exc:
-        await _no_funds(assistant, stored, result, language, exc)
+        return _Decision("no_funds", language, refusal=exc, settings=settings)
+    return _Decision("reply", language, price=price, turn_key=turn_key, history=_history(recent), settings=settings)
+
+
+async def _respond(
+    incoming: Incoming, text: str, stored: _Stored, decision: _Decision, result: TurnResult, sink: StreamSink
+) -> None:
+    assistant, language = stored.assistant, decision.language
+    if decision.action == "blocked":
+        await _blocked(assistant, stored, result, language)
         return
+    if decision.action == "with_operator":
+        result.outcome = "with_operator"  # operators see it live; the AI stays silent
+        return
+    if decision.action == "keyword":
+        await _handoff(result, stored, "keyword", language, keyword=decision.keyword)
+        return
+    if decision.action == "repeated":
+        await _handoff(result, stored, "repeated_question", language)
+        return
+    if decision.refusal is not None:
+        await _no_funds(assistant, stored, result, decision, decision.refusal)
+        return
+    price, turn_key = decision.price, decision.turn_key
     if kind := smalltalk.classify(text):  # greetings, thanks, 'who are you', goodbyes: no knowledge, no charge
         await _release(assistant.tenant_id, price, turn_key)  # (a workspace out of funds still stops above)
         await _small_talk(assistant, stored, result, language, kind)
         return
     try:
-        completion, hits = await _generate(assistant, stored, text, sink, result)
-        result.reply_message_id, result.cost_minor = await _store_reply(
-            assistant, stored.dialog_id, completion, hits, price, incoming.channel
+        completion, hits = await _generate(assistant, text, decision.history, sink, result)
+        result.reply_message_id, result.cost_minor, misses = await _store_reply(
+            assistant, stored.dialog_id, completion, hits, decision, incoming.channel
         )
     except BaseException as exc:  # no reply stored: the reservation goes back
         await _release(assistant.tenant_id, price, turn_key)
@@ -454,7 +527,7 @@ async def _respond(incoming: Incoming, text: str, stored: _Stored, result: TurnR
         message_id=result.reply_message_id,
         status=str(stored.dialog_status),
     )
-    await _fallback_if_missed(result, stored, completion, language, rules)
+    await _fallback_if_missed(result, stored, completion, language, misses)
 
 
 async def _small_talk(assistant: Assistant, stored: _Stored, result: TurnResult, language: str, kind: str) -> None:
@@ -469,24 +542,21 @@ async def _small_talk(assistant: Assistant, stored: _Stored, result: TurnResult,
     )
 
 
-async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, language: str) -> bool:
-    async with session_scope() as session:
-        notice = await admin_console.blocked_notice(session=session, tenant_id=assistant.tenant_id, language=language)
-    if notice is None:
-        return False
+async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, language: str) -> None:
+    """A suspended workspace's channels answer a notice (admin_console.BLOCKED_NOTICE)."""
+    notice = admin_console.BLOCKED_NOTICE["ru" if language == "ru" else "en"]
     result.outcome, result.reply_text = "blocked", notice
     result.reply_message_id = await _save_message(
         stored.dialog_id, assistant.tenant_id, "assistant", notice, status="blocked", error="workspace blocked"
     )
-    return True
 
 
 async def _generate(
-    assistant: Assistant, stored: _Stored, text: str, sink: StreamSink, result: TurnResult
+    assistant: Assistant, text: str, history: list[tuple[str, str]], sink: StreamSink, result: TurnResult
 ) -> tuple[Completion, list[retrieval.Hit]]:
     hits = _answerable(assistant, text, await _retrieve(assistant, text))
     mark("retrieved", hits=len(hits))
-    prompt = build_prompt(assistant, text, hits, await _history(stored.dialog_id, stored.message_id))
+    prompt = build_prompt(assistant, text, hits, history)
     llm_started = time.perf_counter()
     completion = await _complete_with_retries(assistant, prompt, sink)
     result.llm_ms = (time.perf_counter() - llm_started) * 1000
@@ -509,13 +579,12 @@ async def _release(tenant_id: uuid.UUID, price: int, turn_key: str) -> None:
 
 
 async def _fallback_if_missed(
-    result: TurnResult, stored: _Stored, completion: Completion, language: str, rules: dict[str, object]
+    result: TurnResult, stored: _Stored, completion: Completion, language: str, misses: int
 ) -> None:
     """After N replies in a row that did not answer (nothing relevant found, or the model says it cannot
     help), a human is called; the reply already given stays."""
     cannot_help = handoff.says_cannot_help(completion.text)
-    misses = await _count_miss(stored.dialog_id, not completion.answered or cannot_help)
-    threshold = int(rules["fallback_after"])  # type: ignore[call-overload]
+    threshold = int(handoff.settings_for(stored.assistant)["fallback_after"])
     if threshold and misses >= threshold:
         notice_id, notice = await hand_off(
             stored.dialog_id, stored.assistant.tenant_id, "cannot_help" if cannot_help else "no_answer",
@@ -531,13 +600,14 @@ async def _no_funds(
     assistant: Assistant,
     stored: _Stored,
     result: TurnResult,
-    language: str,
+    decision: _Decision,
     exc: billing.InsufficientFunds | plans.PlanLimitReached,
 ) -> None:
     """Out of money or over the plan's monthly messages: stop with a notice, or hand off, as configured;
     the tenant gets a notice on their billing page."""
+    language = decision.language
+    behaviour = decision.settings.get("billing.zero_balance_behaviour")
     async with session_scope() as session:
-        behaviour = await billing.get_setting(session=session, key="billing.zero_balance_behaviour")
         session.add(AuditLog(tenant_id=assistant.tenant_id, action="billing.exhausted", target_type="tenant",
                              meta={"reason": exc.code, "message": exc.message}))  # fmt: skip
     if behaviour == "handoff":

@@ -79,9 +79,12 @@ async def usage(*, session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, int
     return {r: int((await session.exec(_count(tenant_id, r))).one()) for r in RESOURCES}
 
 
-async def ensure_within(*, session: AsyncSession, tenant_id: uuid.UUID, resource: str, adding: int = 1) -> None:
-    """PlanLimitReached when adding `adding` more of `resource` would pass the tenant's plan limit."""
-    plan = await plan_of(session=session, tenant_id=tenant_id)
+async def ensure_within(
+    *, session: AsyncSession, tenant_id: uuid.UUID, resource: str, adding: int = 1, plan: Plan | None = None
+) -> None:
+    """PlanLimitReached when adding `adding` more of `resource` would pass the tenant's plan limit (`plan`: the
+    tenant's plan when the caller has it already)."""
+    plan = plan or await plan_of(session=session, tenant_id=tenant_id)
     limit = plan.limits.get(resource)
     if limit is None:
         return
