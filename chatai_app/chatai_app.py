@@ -26,6 +26,7 @@ from chatai_app.pages import (
     knowledge_gaps,
     landing,
     login,
+    owner_keys,
     playground,
     profile,
     signup,
@@ -92,6 +93,7 @@ for page in (
     admin_funnel,
     admin_monitoring,  # issue 14: monitoring, message trace, system settings
     admin_settings,
+    owner_keys,  # issue 14: a workspace owner's own AI provider keys
 ):
     page.register(app)
 

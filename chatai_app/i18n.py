@@ -465,6 +465,7 @@ from chatai_app import (  # noqa: E402
     i18n_assignments,
     i18n_feedback,
     i18n_monitoring,
+    i18n_owner_keys,
     i18n_provider_keys,
     i18n_security,
 )
@@ -477,6 +478,7 @@ for _catalogue, _name in (
     (i18n_analytics, "ANALYTICS"),
     (i18n_feedback, "FEEDBACK"),
     (i18n_assignments, "ASSIGNMENTS"),
+    (i18n_owner_keys, "OWNER_KEYS"),
 ):
     for _key, _strings in getattr(_catalogue, f"{_name}_UI").items():
         UI.setdefault(_key, _strings)

@@ -37,7 +37,7 @@ def presence_switch() -> rx.Component:
     )
 
 
-# (key, route, icon, who sees it: "all" | "manager" | "admin")
+# (key, route, icon, who sees it: "all" | "manager" | "owner" | "admin")
 SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
     ("nav_conversations", [("inbox", "/inbox", "inbox", "all"), ("dialogs", "/dialogs", "messages-square", "all")]),
     ("nav_build", [("dashboard", "/", "layout-dashboard", "manager"), ("assistants", "/assistants", "bot", "manager")]),
@@ -59,7 +59,11 @@ ISSUE_14_NAV = {
         ("team", "/team", "users", "manager"),
         ("analytics", "/analytics", "chart-column", "manager"),
     ],
-    "nav_account": [("security", "/security", "lock", "all"), ("admin_console", "/admin", "shield-check", "admin")],
+    "nav_account": [
+        ("own_keys", "/keys", "key-round", "owner"),  # the workspace owner's own AI keys (Permission.provider_keys)
+        ("security", "/security", "lock", "all"),
+        ("admin_console", "/admin", "shield-check", "admin"),
+    ],
 }
 for _section, _items in SECTIONS:
     _items.extend(e for e in ISSUE_14_NAV.get(_section, []) if e[0] not in {key for key, *_ in _items})
@@ -70,6 +74,8 @@ def _visible(who: str, item: rx.Component) -> rx.Component:
         return rx.cond(SessionState.can_manage, item)
     if who == "admin":
         return rx.cond(SessionState.is_admin, item)
+    if who == "owner":  # display only, like the others: the page's state checks the role matrix
+        return rx.cond(SessionState.role == "owner", item)
     return item
 
 
