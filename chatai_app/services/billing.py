@@ -180,6 +180,43 @@ async def _record(
     return LedgerEntry(inserted, after, duplicate=False)
 
 
+async def _take(
+    session: AsyncSession, tenant_id: uuid.UUID, amount: int, key: str, reference: str, meta: dict[str, Any], floor: int
+) -> LedgerEntry | None:
+    """A charge in one statement: the balance moves when it stays at or above `floor`, and the ledger row is written
+    with the balance after. A repeated key moves it back (the tenant's row stays locked by this transaction) and
+    returns the first charge; None when the balance does not allow it."""
+    moved = (
+        sa.update(Tenant)
+        .where(Tenant.id == tenant_id, Tenant.balance_minor - amount >= floor)
+        .values(balance_minor=Tenant.balance_minor - amount)
+        .returning(Tenant.balance_minor)
+        .cte("moved")
+    )
+    columns = BalanceTransaction.__table__.c  # type: ignore[attr-defined]
+    values = {"tenant_id": tenant_id, "type": "charge", "amount_minor": -amount, "idempotency_key": key,
+              "reference": reference, "meta": meta}  # fmt: skip
+    source = sa.select(*(sa.literal(v, columns[n].type) for n, v in values.items()), moved.c.balance_minor)
+    inserted = (
+        insert(BalanceTransaction)
+        .from_select([*values, "balance_after_minor"], source)
+        .on_conflict_do_nothing(constraint="uq_balance_tx_idempotency")
+        .returning(BalanceTransaction.id)
+        .cte("inserted")
+    )
+    after, row_id = (
+        await session.exec(sa.select(sa.select(moved.c.balance_minor).scalar_subquery(),
+                                     sa.select(inserted.c.id).scalar_subquery()))
+    ).one()  # fmt: skip
+    if row_id is not None:
+        return LedgerEntry(row_id, after, duplicate=False)
+    if after is not None:  # the key was used before: the balance goes back
+        await session.exec(
+            sa.update(Tenant).where(Tenant.id == tenant_id).values(balance_minor=Tenant.balance_minor + amount)
+        )
+    return await _existing(session, tenant_id, key)
+
+
 async def charge(
     *,
     session: AsyncSession,
@@ -194,13 +231,9 @@ async def charge(
     """Take `amount` (>0) off the balance once per idempotency key; InsufficientFunds if it would go negative.
     `plan`, `settings`: the tenant's plan and `turn_settings` when the caller read them already."""
     floor = _floor(plan or await plans.plan_of(session=session, tenant_id=tenant_id))
-    async with session.begin_nested():
-        entry = await _record(
-            session, tenant_id, "charge", -amount, idempotency_key, reference, meta or {}, floor=floor
-        )
-        if entry is None:
-            current = await balance(session=session, tenant_id=tenant_id)
-            raise InsufficientFunds(current, amount)
+    entry = await _take(session, tenant_id, amount, idempotency_key, reference, meta or {}, floor)
+    if entry is None:
+        raise InsufficientFunds(await balance(session=session, tenant_id=tenant_id), amount)
     if not entry.duplicate:
         await _notice_low_balance(session, tenant_id, entry.balance_after + amount, entry.balance_after, settings)
     return entry

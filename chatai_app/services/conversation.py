@@ -147,23 +147,23 @@ def _validate(incoming: Incoming) -> str:
     return text
 
 
-async def _dialog_for(session: object, incoming: Incoming) -> Dialog:
+async def _dialog_for(session: AsyncSession, incoming: Incoming) -> Dialog:
+    """The conversation's dialog, created on its first message, locked until the transaction ends (the no-op
+    update of an existing one takes the row lock: one statement)."""
     values = {
         "id": uuid.uuid4(), "tenant_id": incoming.tenant_id, "assistant_id": incoming.assistant_id,
         "channel": incoming.channel, "external_chat_id": incoming.external_chat_id,
         "bot_instance_id": incoming.bot_instance_id, "end_user_name": incoming.end_user_name[:200],
         "status": DialogStatus.ai, "priority": 0, "unread_count": 0, "last_error": "", "meta": dict(incoming.meta),
     }  # fmt: skip
-    await session.exec(insert(Dialog).values(**values).on_conflict_do_nothing(constraint="uq_dialogs_channel_chat"))  # type: ignore[attr-defined]
-    stmt = (
-        select(Dialog)
-        .where(
-            Dialog.tenant_id == incoming.tenant_id, Dialog.channel == incoming.channel,
-            Dialog.external_chat_id == incoming.external_chat_id, Dialog.assistant_id == incoming.assistant_id,
-        )
-        .with_for_update()
-    )  # fmt: skip
-    return (await session.exec(stmt)).one()  # type: ignore[attr-defined]
+    upsert = (
+        insert(Dialog)
+        .values(**values)
+        .on_conflict_do_update(constraint="uq_dialogs_channel_chat", set_={"status": Dialog.status})
+        .returning(Dialog)
+    )
+    stmt = select(Dialog).from_statement(upsert).execution_options(populate_existing=True)
+    return (await session.exec(stmt)).scalar_one()  # type: ignore[call-overload]
 
 
 async def _store_incoming(session: AsyncSession, incoming: Incoming, text: str) -> _Stored:
