@@ -5,58 +5,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.admin import admin_shell, data_table
 from chatai_app.components.i18n import t
-from chatai_app.components.layout import app_shell, confirm, empty_state, page_header
+from chatai_app.components.layout import confirm, empty_state
 from chatai_app.state.admin_console import AdminConsoleState as C
 from chatai_app.state.admin_console import AdminDbState as D
 from chatai_app.state.admin_console import AdminLogsState as L
 from chatai_app.state.admin_console import AdminOutboxState as O
 from chatai_app.state.session import SessionState
-
-
-def _tabs(active: str) -> rx.Component:
-    links = [
-        ("adm.users_workspaces", "/admin"),
-        ("adm.database", "/admin/db"),
-        ("adm.logs", "/admin/logs"),
-        ("adm.outbox", "/admin/outbox"),
-        ("adm.keys", "/admin/keys"),
-        ("adm.monitoring", "/admin/monitoring"),
-        ("adm.settings", "/admin/settings"),
-        ("adm.funnel", "/admin/funnel"),
-        ("admin_billing", "/admin/billing"),
-    ]
-    return rx.hstack(
-        *[
-            rx.link(rx.button(t(key), variant="solid" if key == active else "soft", size="1"), href=href)
-            for key, href in links
-        ],
-        spacing="2",
-        wrap="wrap",
-    )
-
-
-def _shell(active: str, *children: rx.Component, denied: rx.Var) -> rx.Component:
-    return app_shell(
-        page_header(t("adm.title"), heading_id="admin-heading"),
-        _tabs(active),
-        rx.cond(
-            denied != "",
-            rx.callout(denied, icon="lock", color_scheme="red", id="no-access"),
-            rx.vstack(*children, spacing="4", width="100%"),
-        ),
-        active="admin_console",
-    )
-
-
-def _table(headers: list[str], body: rx.Component, **props) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(h)) for h in headers])),
-        rx.table.body(body),
-        width="100%",
-        size="1",
-        **props,
-    )
 
 
 def _reason_dialog(trigger: rx.Component, title: rx.Var, on_submit, dialog_id: str) -> rx.Component:
@@ -275,7 +231,7 @@ def _workspace_detail() -> rx.Component:
 
 
 def console_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.users_workspaces",
         rx.hstack(
             rx.form(
@@ -296,14 +252,14 @@ def console_page() -> rx.Component:
         ),
         rx.cond(C.selected.length() > 0, _workspace_detail()),  # type: ignore[attr-defined]
         rx.heading(t("adm.workspaces"), size="4"),
-        _table(
+        data_table(
             ["name", "adm.owner", "adm.plan", "balance", "team.members", "status"],
             rx.foreach(C.workspaces, _workspace_row),
             id="admin-workspaces",
         ),
         rx.heading(t("adm.users"), size="4"),
         _block_user_dialog(),
-        _table(
+        data_table(
             ["email", "status", "adm.workspaces", "team.last_login", "actions"],
             rx.foreach(C.users, _user_row),
             id="admin-users",
@@ -370,7 +326,7 @@ def db_page() -> rx.Component:
         ),
         empty_state("database", t("adm.pick_table")),
     )
-    return _shell(
+    return admin_shell(
         "adm.database", rx.hstack(table_list, rows, align="start", width="100%", spacing="4"), denied=D.denied
     )
 
@@ -406,12 +362,12 @@ def logs_page() -> rx.Component:
         on_submit=L.filter,
         reset_on_submit=False,
     )
-    return _shell(
+    return admin_shell(
         "adm.logs",
         form,
         rx.cond(
             L.records.length() > 0,  # type: ignore[attr-defined]
-            _table(
+            data_table(
                 ["adm.time", "adm.level", "adm.source", "adm.message", "workspace"],
                 rx.foreach(L.records, _log_row),
                 id="logs",
@@ -437,7 +393,7 @@ def _mail_row(message: rx.Var) -> rx.Component:
 
 
 def outbox_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.outbox",
         rx.text(t("adm.outbox_hint"), size="2", color_scheme="gray"),
         rx.form(
@@ -447,7 +403,7 @@ def outbox_page() -> rx.Component:
             ),
             on_submit=O.search,
         ),
-        _table(["adm.time", "adm.to", "adm.message", "status"], rx.foreach(O.messages, _mail_row), id="outbox"),
+        data_table(["adm.time", "adm.to", "adm.message", "status"], rx.foreach(O.messages, _mail_row), id="outbox"),
         denied=O.denied,
     )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.admin import admin_shell, data_table
 from chatai_app.components.i18n import t
-from chatai_app.pages.admin_console import _shell, _table
 from chatai_app.state.admin_funnel import STEPS
 from chatai_app.state.admin_funnel import AdminFunnelState as F
 from chatai_app.state.session import SessionState
@@ -54,12 +54,12 @@ def _row(step: rx.Var) -> rx.Component:
 
 
 def funnel_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.funnel",
         rx.text(t("funnel.hint"), size="2", color_scheme="gray"),
         _controls(),
         rx.box(
-            _table(
+            data_table(
                 ["funnel.step", "funnel.count", "funnel.conversion", "funnel.of_first"],
                 rx.foreach(F.steps, _row),
                 id="funnel",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.admin import admin_shell, data_table
 from chatai_app.components.i18n import t
 from chatai_app.components.layout import confirm, empty_state
-from chatai_app.pages.admin_console import _shell, _table
 from chatai_app.state.admin_keys import AdminKeysState as K
 from chatai_app.state.session import SessionState
 
@@ -206,7 +206,7 @@ def _edit_dialog() -> rx.Component:
 
 
 def keys_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.keys",
         rx.text(t("keys.intro"), size="2", color_scheme="gray"),
         _add_form(),
@@ -214,7 +214,7 @@ def keys_page() -> rx.Component:
         rx.cond(
             K.keys.length() > 0,  # type: ignore[attr-defined]
             rx.scroll_area(
-                _table(
+                data_table(
                     ["keys.key", "keys.priority", "keys.limits", "keys.state", "keys.today", "actions"],
                     rx.foreach(K.keys, _key_row),
                     id="pool-keys",

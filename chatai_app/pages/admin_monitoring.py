@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.admin import admin_shell, data_table
 from chatai_app.components.i18n import t
 from chatai_app.components.layout import empty_state
-from chatai_app.pages.admin_console import _shell, _table
 from chatai_app.state.admin_monitoring import HOURS
 from chatai_app.state.admin_monitoring import AdminMonitoringState as M
 from chatai_app.state.admin_monitoring import AdminTraceState as T
@@ -211,14 +211,14 @@ def _figures() -> rx.Component:
 
 
 def monitoring_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.monitoring",
         _controls(),
         _figures(),
         rx.card(
             rx.text(t("mon.health"), size="2", weight="medium"),
             rx.box(
-                _table(["mon.part", "status", "mon.detail"], rx.foreach(M.health, _health_row), id="health"),
+                data_table(["mon.part", "status", "mon.detail"], rx.foreach(M.health, _health_row), id="health"),
                 overflow_x="auto",
                 width="100%",
             ),
@@ -238,7 +238,9 @@ def monitoring_page() -> rx.Component:
             rx.card(
                 rx.text(t("mon.failing_bots"), size="2", weight="medium"),
                 rx.box(
-                    _table(["mon.bot", "workspace", "status", "mon.error"], rx.foreach(M.failing_bots, _failing_bot)),
+                    data_table(
+                        ["mon.bot", "workspace", "status", "mon.error"], rx.foreach(M.failing_bots, _failing_bot)
+                    ),
                     overflow_x="auto",
                     width="100%",
                 ),
@@ -299,7 +301,9 @@ def _trace_card() -> rx.Component:
             ),
             rx.text(rx.text.strong(t("trace.question"), ": "), T.trace["question"], size="2", id="trace-question"),
             rx.text(rx.text.strong(t("trace.reply"), ": "), T.trace["reply"], size="2", white_space="pre-wrap"),
-            _table(["trace.stage", "trace.at", "trace.took", "trace.timeline"], rx.foreach(T.steps, _step), id="trace"),
+            data_table(
+                ["trace.stage", "trace.at", "trace.took", "trace.timeline"], rx.foreach(T.steps, _step), id="trace"
+            ),
             rx.hstack(
                 rx.foreach(
                     T.facts, lambda f: rx.badge(f["name"], ": ", f["value"], variant="soft", color_scheme="gray")
@@ -356,7 +360,7 @@ def _dialog_lists() -> rx.Component:
 
 
 def trace_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.logs",
         rx.form(
             rx.hstack(

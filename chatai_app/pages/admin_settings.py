@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.admin import admin_shell, data_table
 from chatai_app.components.i18n import enum_label, t
 from chatai_app.components.layout import field_error
-from chatai_app.pages.admin_console import _shell, _table
 from chatai_app.state.admin_settings import RESOURCES
 from chatai_app.state.admin_settings import AdminSettingsState as S
 from chatai_app.state.session import SessionState
@@ -215,7 +215,7 @@ def _history() -> rx.Component:
     return rx.card(
         rx.heading(t("set.history"), size="4"),
         rx.box(
-            _table(["adm.time", "set.who", "set.setting", "set.previous", "set.new"], row, id="settings-history"),
+            data_table(["adm.time", "set.who", "set.setting", "set.previous", "set.new"], row, id="settings-history"),
             overflow_x="auto",
             width="100%",
         ),
@@ -225,7 +225,7 @@ def _history() -> rx.Component:
 
 
 def settings_page() -> rx.Component:
-    return _shell(
+    return admin_shell(
         "adm.settings",
         rx.box(
             _pricing(),
