@@ -123,7 +123,7 @@ def _actions(key: rx.Var) -> rx.Component:
         t("keys.delete"),
         K.delete(key["id"]),
     )
-    return rx.flex(
+    return rx.hstack(
         rx.cond(
             key["enabled"] == "yes",
             rx.button(
@@ -156,7 +156,7 @@ def _actions(key: rx.Var) -> rx.Component:
         ),
         delete,
         wrap="wrap",
-        gap="2",
+        spacing="2",
     )
 
 
@@ -164,7 +164,14 @@ def _key_card(key: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(
-                rx.text(key["hint"], weight="medium", class_name="okey-hint", font_family="monospace"),
+                rx.text(
+                    key["hint"],
+                    weight="medium",
+                    class_name="okey-hint",
+                    font_family="monospace",
+                    white_space="nowrap",
+                    flex_shrink="0",
+                ),
                 _state_badge(key),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 justify="between",
