@@ -1,5 +1,5 @@
 """Billing page: balance, plan, usage, top-up, promo code, history with filters and CSV, spend by day,
-notices. Admin page: pricing settings, balance adjustments, promo codes."""
+notices. Admin page: balance adjustments, promo codes (pricing lives on /admin/settings, state/admin_settings.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import reflex as rx
 
 from chatai_app.db import session_scope
 from chatai_app.i18n import PLAN_NAMES_RU, both
-from chatai_app.services import accounts, billing, billing_reports, payments, plans, promo, settings_store
+from chatai_app.services import accounts, billing, billing_reports, payments, plans, promo
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.permissions import Permission
 from chatai_app.settings import get_settings
@@ -250,11 +250,10 @@ def _notice_text(notice: billing_reports.Notice) -> dict[str, str]:
 
 
 class AdminBillingState(rx.State):
-    """Platform pricing, balance adjustments and promo codes; every amount is shown and entered in roubles (₽)
+    """Balance adjustments and promo codes; every amount is shown and entered in roubles (₽)
     and stored in minor units."""
 
     required_permission: ClassVar[Permission] = Permission.platform_admin
-    pricing: dict[str, str] = {}
     codes: list[dict[str, str]] = []
     errors: dict[str, str] = {}
 
@@ -270,17 +269,7 @@ class AdminBillingState(rx.State):
 
     async def _refresh(self) -> None:
         async with session_scope() as session:
-            values = await settings_store.pricing(session=session)
             found = await promo.list_codes(session=session)
-        rates = values.get("pricing.per_1k_tokens_minor") or {}
-        self.pricing = {
-            "message": _plain(values["pricing.message_minor"]),
-            "widget_message": _plain(values["pricing.widget_message_minor"]),
-            "welcome_bonus": _plain(values["billing.welcome_bonus_minor"]),
-            "thresholds": ", ".join(_plain(v) for v in values["billing.low_balance_thresholds_minor"]),
-            "zero_balance": str(values["billing.zero_balance_behaviour"]),
-            "token_prices": "\n".join(f"{model} = {_plain(v)}" for model, v in rates.items()),
-        }
         self.codes = [
             {
                 "code": c.code,
@@ -301,30 +290,6 @@ class AdminBillingState(rx.State):
         self.errors = {}
         await self._refresh()
         return None
-
-    @rx.event
-    def set_zero_balance(self, value: str):
-        self.pricing["zero_balance"] = value
-
-    @rx.event
-    async def save_pricing(self, form: dict[str, str]):
-        context = await self._admin()
-        session_state = await self.get_state(SessionState)
-        changes, errors = _pricing_changes({**form, "zero_balance": self.pricing.get("zero_balance", "stop")})
-        if not errors:
-            try:
-                async with session_scope() as session:
-                    await settings_store.set_pricing(session=session, changes=changes, actor=context.user_id)
-            except ValidationFailed as exc:
-                errors = {
-                    PRICING_FIELDS.get(k, k): PRICING_HINTS.get(PRICING_FIELDS.get(k, k), v)
-                    for k, v in exc.fields.items()
-                }
-        self.errors = {k: session_state.message(v) for k, v in errors.items()}
-        if errors:
-            return None
-        await self._refresh()
-        return await self._toast("Pricing saved")
 
     @rx.event
     async def adjust(self, form: dict[str, str]):
@@ -393,63 +358,7 @@ class AdminBillingState(rx.State):
         ]
 
 
-PRICING_FIELDS = {
-    "pricing.message_minor": "message",
-    "pricing.widget_message_minor": "widget_message",
-    "billing.welcome_bonus_minor": "welcome_bonus",
-    "billing.low_balance_thresholds_minor": "thresholds",
-    "billing.zero_balance_behaviour": "zero_balance",
-    "pricing.per_1k_tokens_minor": "token_prices",
-}
-PRICING_HINTS = {
-    "message": "Enter a price in ₽, from 0 to 1 000 000",
-    "widget_message": "Enter a price in ₽, from 0 to 1 000 000",
-    "welcome_bonus": "Enter a price in ₽, from 0 to 1 000 000",
-    "thresholds": "Enter amounts in ₽, separated by commas (up to 5)",
-    "token_prices": "One line per model: model = price in ₽",
-}
 PROMO_HINTS = {"value": "Enter a positive amount in ₽"}
-
-
-def _plain(minor: object) -> str:
-    """Minor units as roubles for an input: 150 -> "1.50", 10000 -> "100"."""
-    value = int(minor)  # type: ignore[call-overload]
-    return str(value // 100) if value % 100 == 0 else f"{value / 100:.2f}"
-
-
-def _pricing_changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, str]]:
-    changes: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    for field, key in (
-        ("message", "pricing.message_minor"),
-        ("widget_message", "pricing.widget_message_minor"),
-        ("welcome_bonus", "billing.welcome_bonus_minor"),
-    ):
-        value = _whole_units(form.get(field, ""))
-        if value is None or not 0 <= value <= 100_000_000:
-            errors[field] = PRICING_HINTS[field]
-        else:
-            changes[key] = value
-    thresholds = [
-        _whole_units(part) for part in form.get("thresholds", "").replace(";", ",").split(",") if part.strip()
-    ]
-    if any(v is None or v < 0 for v in thresholds) or len(thresholds) > 5:
-        errors["thresholds"] = PRICING_HINTS["thresholds"]
-    else:
-        changes["billing.low_balance_thresholds_minor"] = thresholds
-    rates: dict[str, int] = {}
-    for line in form.get("token_prices", "").splitlines():
-        if not line.strip():
-            continue
-        model, _, price = line.partition("=")
-        value = _whole_units(price)
-        if not model.strip() or value is None or value < 0:
-            errors["token_prices"] = PRICING_HINTS["token_prices"]
-            break
-        rates[model.strip()] = value
-    changes["pricing.per_1k_tokens_minor"] = rates
-    changes["billing.zero_balance_behaviour"] = form.get("zero_balance", "stop")
-    return changes, errors
 
 
 def datetime_end_of(day: date) -> datetime:
