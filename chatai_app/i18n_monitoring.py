@@ -183,7 +183,6 @@ MONITORING_MESSAGES_RU: dict[str, str] = {
     "Enter a message number": "Введите номер сообщения",
     "Message not found": "Сообщение не найдено",
     "Check the highlighted fields": "Проверьте отмеченные поля",
-    "Saved": "Сохранено",
     "Nothing changed": "Ничего не изменилось",
     "Enter an amount in ₽, from 0 to 1 000 000": "Введите сумму в ₽, от 0 до 1 000 000",
     "Up to 5 amounts in ₽, separated by semicolons": "До 5 сумм в ₽ через точку с запятой",
