@@ -349,7 +349,7 @@ async def hand_off(
             return None, ""
         await session.flush()
         position = await handoff.queue_position(session, dialog)
-        online = await presence.operators_online(session=session, tenant_id=tenant_id)
+        online = await presence.operators_online(session=session, tenant_id=tenant_id, assistant_id=assistant.id)
         text = handoff_notice(language, position, online)
         notice = DialogMessage(tenant_id=tenant_id, dialog_id=dialog_id, role="system", content=text)
         session.add(notice)

@@ -10,8 +10,9 @@ import uuid
 import pytest
 
 from chatai_app.db import session_scope
+from chatai_app.models import DialogMessage
 from chatai_app.services import accounts, assistants, auth_sessions, presence, team, widget
-from chatai_app.services.conversation import request_human
+from chatai_app.services.conversation import OFFLINE_NOTICE, request_human
 from chatai_app.services.errors import DomainError
 from chatai_app.services.permissions import Permission
 from chatai_app.state.inbox import _snapshot
@@ -95,3 +96,21 @@ async def test_operators_online_count_only_those_who_see_the_assistant(shop: Wor
             await presence.operators_online(session=session, tenant_id=shop.tenant_id, assistant_id=shop.assistant_id)
             == 1
         )
+
+
+async def test_the_handoff_notice_counts_only_operators_who_see_the_assistant(shop: Workspace) -> None:
+    async with session_scope() as session:
+        owner = await accounts.authenticate(session=session, email="shop@example.com", password="password 123")
+        sales = (await assistants.create_assistant(session=session, tenant_id=shop.tenant_id, name="Sales")).id
+    _, olga = await _operator_page(shop, fresh_s=0)
+    async with session_scope() as session:
+        await presence.heartbeat(session=session, tenant_id=shop.tenant_id, user_id=olga, status="online")
+        await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales])
+    notices = {}
+    for name, assistant_id in (("support", shop.assistant_id), ("sales", sales)):
+        _, notice_id = await request_human(tenant_id=shop.tenant_id, assistant_id=assistant_id, channel="widget",
+                                           external_chat_id=f"v-{name}", language="en")  # fmt: skip
+        async with session_scope() as session:
+            notices[name] = (await session.get(DialogMessage, notice_id)).content  # type: ignore[union-attr]
+    assert OFFLINE_NOTICE["en"] in notices["support"]  # Olga is online but never sees Support's dialogs
+    assert OFFLINE_NOTICE["en"] not in notices["sales"]
