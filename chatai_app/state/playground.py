@@ -11,6 +11,7 @@ import reflex as rx
 from chatai_app.services.conversation import Incoming, StreamSink, TurnResult, handle_incoming
 from chatai_app.services.errors import DomainError, ValidationFailed
 from chatai_app.services.permissions import Permission
+from chatai_app.state.live import claim, served_here
 from chatai_app.state.routing import id_after
 from chatai_app.state.session import SessionState, assistant_in_route, context_of
 
@@ -55,6 +56,7 @@ class PlaygroundState(rx.State):
     messages: list[dict[str, str]] = []
     sources: list[list[dict[str, str]]] = []
     streaming: bool = False
+    _stream_owner: str = ""  # which process streams the answer (chatai_app/state/live.py)
     streaming_text: str = ""
     conversation: str = ""
     error: str = ""
@@ -63,6 +65,9 @@ class PlaygroundState(rx.State):
     @rx.event
     async def load(self):
         session_state = await self.get_state(SessionState)
+        if self.streaming and not served_here(self.streaming, self._stream_owner):
+            # the web node that streamed the answer died (the page reconnected here): it will not finish
+            self.streaming, self.streaming_text, self._stream_owner = False, "", ""
         try:
             assistant = await assistant_in_route(self)
         except DomainError as exc:
@@ -82,8 +87,8 @@ class PlaygroundState(rx.State):
         """Checked before anything is shown: a refused message stays in the box with the reason under it."""
         text = (form.get("message") or "").strip()
         async with self:
-            if self.streaming or not text:
-                return
+            if served_here(self.streaming, self._stream_owner) or not text:
+                return  # an answer is streaming (a flag left by a dead web node does not count)
             if len(text) > MAX_TEXT:
                 message = f"The message is too long ({len(text)} characters; at most {MAX_TEXT})"
                 self.input_error = (await self.get_state(SessionState)).message(message)
@@ -91,7 +96,7 @@ class PlaygroundState(rx.State):
             self.input_error = ""
         yield rx.set_value("message", "")
         async with self:
-            self.streaming, self.streaming_text, self.error = True, "", ""
+            self.streaming, self.streaming_text, self.error, self._stream_owner = True, "", "", claim()
             self.messages.append({"role": "user", "content": text, "meta": ""})
             self.sources.append([])
             session_state = await self.get_state(SessionState)
