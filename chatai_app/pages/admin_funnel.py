@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.components.admin import admin_shell, data_table
+from chatai_app.components.charts import period_picker
 from chatai_app.components.i18n import t
 from chatai_app.state.admin_funnel import STEPS
 from chatai_app.state.admin_funnel import AdminFunnelState as F
@@ -12,30 +13,7 @@ from chatai_app.state.session import SessionState
 
 
 def _controls() -> rx.Component:
-    return rx.vstack(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(t(f"an.days_{d}"), value=str(d)) for d in (7, 30, 90)],
-            rx.segmented_control.item(t("an.dates"), value="custom"),
-            value=F.days,
-            on_change=F.choose_days,
-            id="funnel-days",
-        ),
-        rx.cond(
-            F.days == "custom",
-            rx.form(
-                rx.hstack(
-                    rx.input(type="date", name="from", default_value=F.date_from, id="funnel-from"),
-                    rx.input(type="date", name="to", default_value=F.date_to, id="funnel-to"),
-                    rx.button(t("an.apply"), type="submit", id="funnel-apply"),
-                    spacing="2",
-                    wrap="wrap",
-                ),
-                on_submit=F.apply_dates,
-            ),
-        ),
-        rx.text(t("an.period"), ": ", F.period_label, size="1", color_scheme="gray", id="funnel-period"),
-        spacing="2",
-    )
+    return period_picker(F, "funnel")
 
 
 def _row(step: rx.Var) -> rx.Component:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from chatai_app.components.admin import admin_shell, data_table
+from chatai_app.components.charts import chart_card
 from chatai_app.components.i18n import t
 from chatai_app.components.layout import empty_state
 from chatai_app.state.admin_monitoring import HOURS
@@ -27,11 +28,7 @@ def _figure(label: str, value: rx.Var, figure_id: str, note: rx.Component | None
 
 
 def _chart_card(title: str, chart: rx.Component, chart_id: str) -> rx.Component:
-    return rx.card(
-        rx.text(t(title), size="2", weight="medium"),
-        rx.box(chart, id=chart_id, class_name="monitoring-chart", width="100%"),
-        min_width="0",
-    )
+    return chart_card(title, rx.box(chart, id=chart_id, class_name="monitoring-chart", width="100%"))
 
 
 def _axes() -> list[rx.Component]:
@@ -215,14 +212,13 @@ def monitoring_page() -> rx.Component:
         "adm.monitoring",
         _controls(),
         _figures(),
-        rx.card(
-            rx.text(t("mon.health"), size="2", weight="medium"),
+        chart_card(
+            "mon.health",
             rx.box(
                 data_table(["mon.part", "status", "mon.detail"], rx.foreach(M.health, _health_row), id="health"),
                 overflow_x="auto",
                 width="100%",
             ),
-            min_width="0",
             width="100%",
         ),
         rx.box(
@@ -235,8 +231,8 @@ def monitoring_page() -> rx.Component:
         ),
         rx.cond(
             M.failing_bots.length() > 0,  # type: ignore[attr-defined]
-            rx.card(
-                rx.text(t("mon.failing_bots"), size="2", weight="medium"),
+            chart_card(
+                "mon.failing_bots",
                 rx.box(
                     data_table(
                         ["mon.bot", "workspace", "status", "mon.error"], rx.foreach(M.failing_bots, _failing_bot)
@@ -244,7 +240,6 @@ def monitoring_page() -> rx.Component:
                     overflow_x="auto",
                     width="100%",
                 ),
-                min_width="0",
                 width="100%",
             ),
         ),
@@ -348,11 +343,11 @@ def _dialog_lists() -> rx.Component:
     return rx.box(
         rx.cond(
             T.dialog_messages.length() > 0,  # type: ignore[attr-defined]
-            rx.card(rx.text(t("trace.dialog_messages"), size="2", weight="medium"), rx.vstack(message), min_width="0"),
+            chart_card("trace.dialog_messages", rx.vstack(message)),
         ),
         rx.cond(
             T.dialog_logs.length() > 0,  # type: ignore[attr-defined]
-            rx.card(rx.text(t("trace.dialog_logs"), size="2", weight="medium"), rx.vstack(logs), min_width="0"),
+            chart_card("trace.dialog_logs", rx.vstack(logs)),
         ),
         class_name="grid-2",
         width="100%",

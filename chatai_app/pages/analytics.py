@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.charts import chart_card, period_picker
 from chatai_app.components.i18n import both_text, t
 from chatai_app.components.layout import app_shell, empty_state, page_header
 from chatai_app.state.analytics import CHANNELS, OUTCOMES
@@ -19,38 +20,14 @@ SHADES = ("var(--gray-3)", "var(--accent-4)", "var(--accent-6)", "var(--accent-8
 
 
 def _controls() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.segmented_control.root(
-                *[rx.segmented_control.item(t(f"an.days_{d}"), value=str(d)) for d in (7, 30, 90)],
-                rx.segmented_control.item(t("an.dates"), value="custom"),
-                value=A.days,
-                on_change=A.choose_days,
-                id="analytics-days",
-            ),
-            rx.select(A.time_zones, value=A.tz, on_change=A.choose_tz, size="2", id="analytics-tz"),
-            rx.cond(A.loading, rx.spinner(size="2")),
-            spacing="3",
-            wrap="wrap",
-            align="center",
+    return period_picker(
+        A,
+        "analytics",
+        rx.select(A.time_zones, value=A.tz, on_change=A.choose_tz, size="2", id="analytics-tz"),
+        rx.cond(A.loading, rx.spinner(size="2")),
+        below=rx.cond(
+            A.error != "", rx.callout(A.error, icon="triangle-alert", color_scheme="red", id="analytics-error")
         ),
-        rx.cond(
-            A.days == "custom",
-            rx.form(
-                rx.hstack(
-                    rx.input(type="date", name="from", default_value=A.date_from, id="analytics-from"),
-                    rx.input(type="date", name="to", default_value=A.date_to, id="analytics-to"),
-                    rx.button(t("an.apply"), type="submit", id="analytics-apply"),
-                    spacing="2",
-                    wrap="wrap",
-                ),
-                on_submit=A.apply_dates,
-            ),
-        ),
-        rx.text(t("an.period"), ": ", A.period_label, size="1", color_scheme="gray", id="analytics-period"),
-        rx.cond(A.error != "", rx.callout(A.error, icon="triangle-alert", color_scheme="red", id="analytics-error")),
-        spacing="2",
-        width="100%",
     )
 
 
@@ -64,8 +41,8 @@ def _stat(label: str, value: rx.Var, stat_id: str) -> rx.Component:
 
 
 def _by_channel_chart(kind: str, title: str, chart_id: str) -> rx.Component:
-    return rx.card(
-        rx.text(t(title), size="2", weight="medium"),
+    return chart_card(
+        title,
         rx.recharts.bar_chart(
             *[
                 rx.recharts.bar(
@@ -88,7 +65,6 @@ def _by_channel_chart(kind: str, title: str, chart_id: str) -> rx.Component:
         id=chart_id,
         class_name="analytics-chart",
         width="100%",
-        min_width="0",
     )
 
 
@@ -109,60 +85,50 @@ def _outcome_row(index: int, key: str) -> rx.Component:
 
 
 def _outcomes() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(t("an.outcomes"), size="2", weight="medium"),
-            rx.text(t("an.outcomes_hint"), size="1", color_scheme="gray"),
-            *[_outcome_row(i, key) for i, key in enumerate(OUTCOMES)],
-            spacing="2",
-            width="100%",
-        ),
+    return chart_card(
+        "an.outcomes",
+        *[_outcome_row(i, key) for i, key in enumerate(OUTCOMES)],
+        hint="an.outcomes_hint",
         id="analytics-outcomes",
-        min_width="0",
     )
 
 
 def _first_response() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(t("an.first_response"), size="2", weight="medium"),
-            rx.text(t("an.first_response_hint"), size="1", color_scheme="gray"),
-            rx.hstack(
-                rx.text(both_text(A.median_response), size="6", weight="bold", id="median-first-response"),
-                rx.text(A.first_responses, " ", t("an.taken_dialogs"), size="1", color_scheme="gray"),
-                align="baseline",
-                spacing="2",
-            ),
-            rx.cond(
-                A.operators.length() > 0,  # type: ignore[attr-defined]
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(t("an.operator")),
-                            rx.table.column_header_cell(t("an.median")),
-                            rx.table.column_header_cell(t("an.count")),
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            A.operators,
-                            lambda o: rx.table.row(
-                                rx.table.cell(o["name"]),
-                                rx.table.cell(rx.cond(SessionState.lang == "ru", o["median_ru"], o["median_en"])),
-                                rx.table.cell(o["count"]),
-                            ),
-                        )
-                    ),
-                    size="1",
-                    width="100%",
-                    overflow_x="auto",
-                ),
-            ),
+    return chart_card(
+        "an.first_response",
+        rx.hstack(
+            rx.text(both_text(A.median_response), size="6", weight="bold", id="median-first-response"),
+            rx.text(A.first_responses, " ", t("an.taken_dialogs"), size="1", color_scheme="gray"),
+            align="baseline",
             spacing="2",
-            width="100%",
         ),
+        rx.cond(
+            A.operators.length() > 0,  # type: ignore[attr-defined]
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("an.operator")),
+                        rx.table.column_header_cell(t("an.median")),
+                        rx.table.column_header_cell(t("an.count")),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        A.operators,
+                        lambda o: rx.table.row(
+                            rx.table.cell(o["name"]),
+                            rx.table.cell(rx.cond(SessionState.lang == "ru", o["median_ru"], o["median_en"])),
+                            rx.table.cell(o["count"]),
+                        ),
+                    )
+                ),
+                size="1",
+                width="100%",
+                overflow_x="auto",
+            ),
+        ),
+        hint="an.first_response_hint",
         id="analytics-first-response",
-        min_width="0",
     )
 
 
@@ -183,105 +149,88 @@ def _heat_row(levels: rx.Var, index: rx.Var) -> rx.Component:
 
 
 def _busiest_hours() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(t("an.busiest_hours"), size="2", weight="medium"),
-            rx.text(t("an.busiest_hint"), size="1", color_scheme="gray"),
-            rx.recharts.bar_chart(
-                rx.recharts.bar(
-                    data_key="messages", name=t("an.messages"), fill="var(--accent-9)", is_animation_active=False
-                ),
-                rx.recharts.x_axis(data_key="hour", interval=2),
-                rx.recharts.y_axis(allow_decimals=False, width=32),
-                rx.recharts.graphing_tooltip(),
-                data=A.hour_bars,
-                height=180,
-                width="100%",
+    return chart_card(
+        "an.busiest_hours",
+        rx.recharts.bar_chart(
+            rx.recharts.bar(
+                data_key="messages", name=t("an.messages"), fill="var(--accent-9)", is_animation_active=False
             ),
-            rx.box(
-                rx.foreach(A.heat, _heat_row),
-                display="grid",
-                grid_template_columns="2.4em repeat(24, minmax(0, 1fr))",
-                gap="2px",
-                width="100%",
-                align_items="center",
-                id="heatmap",
-            ),
-            spacing="2",
+            rx.recharts.x_axis(data_key="hour", interval=2),
+            rx.recharts.y_axis(allow_decimals=False, width=32),
+            rx.recharts.graphing_tooltip(),
+            data=A.hour_bars,
+            height=180,
             width="100%",
         ),
+        rx.box(
+            rx.foreach(A.heat, _heat_row),
+            display="grid",
+            grid_template_columns="2.4em repeat(24, minmax(0, 1fr))",
+            gap="2px",
+            width="100%",
+            align_items="center",
+            id="heatmap",
+        ),
+        hint="an.busiest_hint",
         id="analytics-hours",
         class_name="analytics-chart",
         width="100%",
-        min_width="0",
     )
 
 
 def _spend() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.text(t("an.spend"), size="2", weight="medium", flex="1"),
-                rx.text(A.total_spent, size="2", weight="bold"),
+    return chart_card(
+        "an.spend",
+        rx.cond(
+            A.spend.length() > 0,  # type: ignore[attr-defined]
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("assistant")),
+                        rx.table.column_header_cell(t("an.replies")),
+                        rx.table.column_header_cell(t("an.spent")),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        A.spend,
+                        lambda s: rx.table.row(
+                            rx.table.cell(s["name"]),
+                            rx.table.cell(s["replies"]),
+                            rx.table.cell(s["spent"]),
+                            class_name="spend-row",
+                        ),
+                    )
+                ),
+                size="1",
                 width="100%",
             ),
-            rx.cond(
-                A.spend.length() > 0,  # type: ignore[attr-defined]
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(t("assistant")),
-                            rx.table.column_header_cell(t("an.replies")),
-                            rx.table.column_header_cell(t("an.spent")),
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            A.spend,
-                            lambda s: rx.table.row(
-                                rx.table.cell(s["name"]),
-                                rx.table.cell(s["replies"]),
-                                rx.table.cell(s["spent"]),
-                                class_name="spend-row",
-                            ),
-                        )
-                    ),
-                    size="1",
-                    width="100%",
-                ),
-                rx.text(t("an.no_spend"), size="2", color_scheme="gray"),
-            ),
-            spacing="2",
-            width="100%",
+            rx.text(t("an.no_spend"), size="2", color_scheme="gray"),
         ),
+        aside=rx.text(A.total_spent, size="2", weight="bold"),
         id="analytics-spend",
-        min_width="0",
     )
 
 
 def _feedback() -> rx.Component:
     """Answer feedback 👍/👎 totals (issue 14 item 13, from services.feedback)."""
-    return rx.card(
-        rx.vstack(
-            rx.text(t("an.feedback"), size="2", weight="medium"),
-            rx.text(t("an.feedback_hint"), size="1", color_scheme="gray"),
+    return chart_card(
+        "an.feedback",
+        rx.hstack(
             rx.hstack(
-                rx.hstack(
-                    rx.icon("thumbs-up", size=22, color="var(--grass-9)"),
-                    rx.text(A.feedback_up, size="6", weight="bold", id="feedback-up"),
-                    align="center",
-                ),
-                rx.hstack(
-                    rx.icon("thumbs-down", size=22, color="var(--red-9)"),
-                    rx.text(A.feedback_down, size="6", weight="bold", id="feedback-down"),
-                    align="center",
-                ),
-                spacing="5",
+                rx.icon("thumbs-up", size=22, color="var(--grass-9)"),
+                rx.text(A.feedback_up, size="6", weight="bold", id="feedback-up"),
+                align="center",
             ),
-            spacing="2",
+            rx.hstack(
+                rx.icon("thumbs-down", size=22, color="var(--red-9)"),
+                rx.text(A.feedback_down, size="6", weight="bold", id="feedback-down"),
+                align="center",
+            ),
+            spacing="5",
         ),
+        hint="an.feedback_hint",
         id="analytics-feedback",
-        min_width="0",
     )
 
 

@@ -3,7 +3,6 @@ as a background event (the queries scan a period's messages and must not hold th
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 import reflex as rx
@@ -12,6 +11,7 @@ from chatai_app.db import session_scope
 from chatai_app.services import analytics
 from chatai_app.services.errors import AuthenticationRequired, DomainError, PermissionDenied, ValidationFailed
 from chatai_app.services.permissions import Permission
+from chatai_app.state.period import PeriodMixin, period_window
 from chatai_app.state.session import SessionState, context_of
 
 CHANNELS, OUTCOMES = analytics.CHANNELS, analytics.OUTCOMES  # for the page's chart series and rows
@@ -47,27 +47,13 @@ def _level(count: int, top: int) -> int:
     return 0 if not count or not top else 1 + min(3, int(4 * count / (top + 1)))
 
 
-def _window(days: str, date_from: str, date_to: str, tz: str) -> analytics.Period:
-    if days != "custom":
-        return analytics.period(days=int(days), tz=tz)
-    try:
-        first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
-    except ValueError as exc:
-        raise ValidationFailed({"from": "Write the dates as YYYY-MM-DD"}) from exc
-    return analytics.period(first=first, last=last, tz=tz)
-
-
-class AnalyticsState(rx.State):
+class AnalyticsState(PeriodMixin, rx.State):
     required_permission: ClassVar[Permission] = Permission.billing_read
 
-    days: str = "30"  # "7" | "30" | "90" | "custom"
-    date_from: str = ""
-    date_to: str = ""
     tz: str = "UTC"
     loading: bool = False
     denied: str = ""
     error: str = ""
-    period_label: str = ""
 
     daily: list[dict[str, Any]] = []
     channels: list[dict[str, Any]] = []  # {"channel", "dialogs", "messages"}
@@ -92,10 +78,7 @@ class AnalyticsState(rx.State):
 
     @rx.event
     def choose_days(self, value: str | list[str]):
-        self.days = value if isinstance(value, str) else value[0]
-        if self.days != "custom":
-            return AnalyticsState.load
-        return None
+        return AnalyticsState.load if self._pick_days(value) else None
 
     @rx.event
     def choose_tz(self, value: str):
@@ -104,7 +87,7 @@ class AnalyticsState(rx.State):
 
     @rx.event
     def apply_dates(self, form: dict[str, str]):
-        self.date_from, self.date_to, self.days = form.get("from", ""), form.get("to", ""), "custom"
+        self._take_dates(form)
         return AnalyticsState.load
 
     @rx.event(background=True)
@@ -115,7 +98,7 @@ class AnalyticsState(rx.State):
             choice = (self.days, self.date_from, self.date_to, self.tz)
         try:
             context = await context_of(token, self.required_permission)
-            window = _window(*choice)
+            window = period_window(*choice)
             async with session_scope() as session:
                 board = await analytics.dashboard(session=session, tenant_id=context.tenant_id, window=window)
         except AuthenticationRequired:
@@ -141,9 +124,7 @@ class AnalyticsState(rx.State):
 
     def _show(self, board: analytics.Dashboard) -> None:
         window = board.period
-        self.period_label = f"{window.first_day.isoformat()} — {window.last_day.isoformat()} ({window.tz})"
-        if self.days != "custom":
-            self.date_from, self.date_to = window.first_day.isoformat(), window.last_day.isoformat()
+        self._show_period(window, window.tz)
         self.daily = board.daily
         self.channels = [{"channel": c, **v} for c, v in board.channels.items() if v["dialogs"] or v["messages"]]
         self.total_dialogs = sum(v["dialogs"] for v in board.channels.values())
