@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import RunningApp
-from tests.browser.test_widget_handoff import _operator_with_assistant, static_site  # noqa: F401
+from tests.browser.test_widget_handoff import static_site  # noqa: F401
+from tests.browser.widget_helpers import open_widget_as_visitor, send_in_widget
 from tests.fakes.website import running_website
 
 pytestmark = pytest.mark.browser
@@ -60,42 +61,21 @@ def test_playground_says_not_found_to_off_topic_questions(page: Page, tmp_path: 
     expect(answer.locator(".source-link")).to_contain_text("delivery.txt")
 
 
-def _send(visitor: Page, text: str) -> None:
-    """Type and send; the widget ignores Enter while the previous reply is still being settled, so press again."""
-    box = visitor.locator("#chatai-widget textarea")
-    box.fill(text)
-    for _ in range(40):
-        box.press("Enter")
-        if box.input_value() == "":
-            return
-        visitor.wait_for_timeout(250)
-    raise AssertionError(f"the widget did not take {text!r}")
-
-
 def test_widget_says_not_found_and_offers_a_human_after_two_misses(
     browser: Browser,
     page: Page,
     app_server: RunningApp,
     static_site: tuple[str, Path],  # noqa: F811
 ) -> None:
-    site, site_dir = static_site
-    assistant_id = _operator_with_assistant(page, site, site_dir, email="answers-widget@example.com")
-    (site_dir / "index.html").write_text(
-        "<!doctype html><html><head><title>Shop</title></head><body><h1>Our shop</h1>"
-        f'<script src="{app_server.url}/widget.js" data-assistant="{assistant_id}" async></script></body></html>',
-        encoding="utf-8",
+    visitor_context, visitor = open_widget_as_visitor(
+        browser, page, app_server, static_site, email="answers-widget@example.com"
     )
-    visitor_context = browser.new_context()
-    visitor = visitor_context.new_page()
-    visitor.set_default_timeout(30_000)
-    visitor.goto(f"{site}/index.html")
-    visitor.click("#chatai-widget .launcher")
-    _send(visitor, "Привет!")
+    send_in_widget(visitor, "Привет!")
     expect(visitor.locator(".msg[data-role=assistant]").last).to_contain_text("Здравствуйте")
-    _send(visitor, "Какая столица Франции?")
+    send_in_widget(visitor, "Какая столица Франции?")
     expect(visitor.locator(".msg[data-role=assistant]").last).to_contain_text("Я не нашёл ответа")
     expect(visitor.locator(".msg[data-role=assistant] .src")).to_have_count(0)
-    _send(visitor, "Какая погода завтра?")
+    send_in_widget(visitor, "Какая погода завтра?")
     expect(visitor.locator(".msg[data-role=assistant]")).to_have_count(3)
     expect(visitor.locator(".msg[data-role=assistant]").last).to_contain_text("Я не нашёл ответа")
     expect(visitor.locator(".msg[data-role=system]").last).to_contain_text("Соединяю вас с оператором")

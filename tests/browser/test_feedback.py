@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ROOT, RunningApp
-from tests.browser.test_widget_handoff import _operator_with_assistant, static_site  # noqa: F401
+from tests.browser.test_widget_handoff import static_site  # noqa: F401
+from tests.browser.widget_helpers import open_widget_as_visitor, send_in_widget
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts" / "screens"
@@ -23,21 +24,10 @@ def test_a_visitor_rates_an_answer_and_the_owner_sees_it_in_dialogs(
     static_site: tuple[str, Path],  # noqa: F811
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    site, site_dir = static_site
-    assistant_id = _operator_with_assistant(page, site, site_dir, email="feedback-owner@example.com")
-    (site_dir / "index.html").write_text(
-        "<!doctype html><html><head><title>Shop</title></head><body><h1>Our shop</h1>"
-        f'<script src="{app_server.url}/widget.js" data-assistant="{assistant_id}" async></script></body></html>',
-        encoding="utf-8",
+    visitor_context, visitor = open_widget_as_visitor(
+        browser, page, app_server, static_site, email="feedback-owner@example.com"
     )
-    visitor_context = browser.new_context()
-    visitor = visitor_context.new_page()
-    visitor.set_default_timeout(30_000)
-    visitor.goto(f"{site}/index.html")
-    visitor.click("#chatai-widget .launcher")
-    box = visitor.locator("#chatai-widget textarea")
-    box.fill("How much is courier delivery?")
-    box.press("Enter")
+    send_in_widget(visitor, "How much is courier delivery?")
     answer = visitor.locator(".msg[data-role=assistant]").last
     expect(answer).to_contain_text("300 roubles", timeout=30_000)  # a busy machine: give the turn time
     up, down = answer.locator(".fb button[data-rating=up]"), answer.locator(".fb button[data-rating=down]")
