@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from chatai_app.components.admin import data_table
 from chatai_app.components.charts import chart_card, period_picker
 from chatai_app.components.i18n import both_text, t
 from chatai_app.components.layout import app_shell, empty_state, page_header
@@ -104,26 +105,16 @@ def _first_response() -> rx.Component:
         ),
         rx.cond(
             A.operators.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("an.operator")),
-                        rx.table.column_header_cell(t("an.median")),
-                        rx.table.column_header_cell(t("an.count")),
-                    )
+            data_table(
+                ["an.operator", "an.median", "an.count"],
+                rx.foreach(
+                    A.operators,
+                    lambda o: rx.table.row(
+                        rx.table.cell(o["name"]),
+                        rx.table.cell(rx.cond(SessionState.lang == "ru", o["median_ru"], o["median_en"])),
+                        rx.table.cell(o["count"]),
+                    ),
                 ),
-                rx.table.body(
-                    rx.foreach(
-                        A.operators,
-                        lambda o: rx.table.row(
-                            rx.table.cell(o["name"]),
-                            rx.table.cell(rx.cond(SessionState.lang == "ru", o["median_ru"], o["median_en"])),
-                            rx.table.cell(o["count"]),
-                        ),
-                    )
-                ),
-                size="1",
-                width="100%",
                 overflow_x="auto",
             ),
         ),
@@ -183,27 +174,17 @@ def _spend() -> rx.Component:
         "an.spend",
         rx.cond(
             A.spend.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("assistant")),
-                        rx.table.column_header_cell(t("an.replies")),
-                        rx.table.column_header_cell(t("an.spent")),
-                    )
+            data_table(
+                ["assistant", "an.replies", "an.spent"],
+                rx.foreach(
+                    A.spend,
+                    lambda s: rx.table.row(
+                        rx.table.cell(s["name"]),
+                        rx.table.cell(s["replies"]),
+                        rx.table.cell(s["spent"]),
+                        class_name="spend-row",
+                    ),
                 ),
-                rx.table.body(
-                    rx.foreach(
-                        A.spend,
-                        lambda s: rx.table.row(
-                            rx.table.cell(s["name"]),
-                            rx.table.cell(s["replies"]),
-                            rx.table.cell(s["spent"]),
-                            class_name="spend-row",
-                        ),
-                    )
-                ),
-                size="1",
-                width="100%",
             ),
             rx.text(t("an.no_spend"), size="2", color_scheme="gray"),
         ),
