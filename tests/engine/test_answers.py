@@ -10,7 +10,7 @@ from chatai_app.db import session_scope
 from chatai_app.services import assistants, conversation, knowledge_gaps, smalltalk
 from chatai_app.services.conversation import Incoming
 from chatai_app.services.knowledge import documents, relevance
-from chatai_app.services.llm import NO_ANSWER, VerdictFilter, best_sentences, parse_verdict
+from chatai_app.services.llm import NO_ANSWER, QUOTE_BUDGET, VerdictFilter, best_sentences, parse_verdict
 from tests.engine.test_conversation import Collect, _rows, _with_knowledge
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.knowledge.conftest import Workspace, drain_queue
@@ -101,7 +101,7 @@ def test_offline_quote_is_the_sentences_that_answer() -> None:
     )
     quote = best_sentences(passage, "How much does courier delivery cost?")
     assert "300 roubles" in quote and "founded" not in quote and "railway" not in quote
-    assert len(quote) <= 450
+    assert len(quote) <= QUOTE_BUDGET
 
 
 def test_offline_quote_skips_stop_words_and_prefers_a_date_for_when() -> None:
@@ -115,6 +115,16 @@ def test_offline_quote_skips_stop_words_and_prefers_a_date_for_when() -> None:
         "Склад компании самый большой в регионе. Его построили в 2005 году."
     )
     assert "2005" in best_sentences(passage_ru, "В каком году построили склад?", budget=90)
+
+
+def test_offline_quote_keeps_the_neighbour_only_within_the_budget() -> None:
+    answering = "Courier delivery in the city costs 300 roubles and is paid to the courier in cash or by card"
+    following = "Parcels to other regions go by post and take three to five working days to arrive"
+    passage = f"Our shop sells garden tools. {answering}. {following}. The founder loves cats."
+    question = "How much does courier delivery cost?"
+    both = len(answering) + len(following) + 3
+    assert best_sentences(passage, question, budget=both) == f"{answering}. {following}."
+    assert best_sentences(passage, question, budget=both - 1) == f"Our shop sells garden tools. {answering}."
 
 
 def test_verdict_line_is_held_back_from_the_stream_and_read() -> None:
