@@ -127,6 +127,7 @@ class _Decision:
     turn_key: str = ""
     history: list[tuple[str, str]] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)  # billing.turn_settings
+    lease: key_pool.Lease | None = None  # the settings endpoint when no provider key serves the model
 
 
 def _validate(incoming: Incoming) -> str:
@@ -239,9 +240,12 @@ async def _retrieve(assistant: Assistant, text: str) -> list[retrieval.Hit]:
         )
 
 
-async def _complete_with_retries(assistant: Assistant, prompt: Prompt, sink: StreamSink) -> Completion:
+async def _complete_with_retries(
+    assistant: Assistant, prompt: Prompt, sink: StreamSink, lease: key_pool.Lease | None = None
+) -> Completion:
     """The offline answerer; or the key pool: the next key after a 429/5xx/timeout within this turn, the settings
-    endpoint retried with backoff (key_pool.complete); LLMUnavailable (NoUsableKey too) when nothing answered."""
+    endpoint retried with backoff (key_pool.complete); LLMUnavailable (NoUsableKey too) when nothing answered.
+    `lease`: the settings endpoint, when the intake found no key for the model."""
 
     async def ask(provider: LLMProvider) -> Completion:
         return await provider.complete(
@@ -254,6 +258,7 @@ async def _complete_with_retries(assistant: Assistant, prompt: Prompt, sink: Str
     return await key_pool.complete(
         tenant_id=assistant.tenant_id, model=assistant.model, on_failure=sink.reset, retry_delays_s=RETRY_DELAYS_S,
         call=lambda lease: ask(provider_for(assistant.provider, api_key=lease.api_key, base_url=lease.base_url)),
+        first=lease,
     )  # fmt: skip
 
 
@@ -479,7 +484,12 @@ async def _decide(session: AsyncSession, incoming: Incoming, text: str, stored: 
         )  # fmt: skip
     except (billing.InsufficientFunds, plans.PlanLimitReached) as exc:
         return _Decision("no_funds", language, refusal=exc, settings=settings)
-    return _Decision("reply", language, price=price, turn_key=turn_key, history=_history(recent), settings=settings)
+    lease = None
+    if assistant.provider != "offline":  # no provider key to count: the endpoint is known now, no transaction later
+        lease = await key_pool.settings_lease(session=session, tenant_id=assistant.tenant_id, model=assistant.model)
+    return _Decision(
+        "reply", language, price=price, turn_key=turn_key, history=_history(recent), settings=settings, lease=lease
+    )
 
 
 async def _respond(
@@ -507,7 +517,7 @@ async def _respond(
         await _small_talk(assistant, stored, result, language, kind)
         return
     try:
-        completion, hits = await _generate(assistant, text, decision.history, sink, result)
+        completion, hits = await _generate(assistant, text, decision, sink, result)
         result.reply_message_id, result.cost_minor, misses = await _store_reply(
             assistant, stored.dialog_id, completion, hits, decision, incoming.channel
         )
@@ -552,13 +562,13 @@ async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, la
 
 
 async def _generate(
-    assistant: Assistant, text: str, history: list[tuple[str, str]], sink: StreamSink, result: TurnResult
+    assistant: Assistant, text: str, decision: _Decision, sink: StreamSink, result: TurnResult
 ) -> tuple[Completion, list[retrieval.Hit]]:
     hits = _answerable(assistant, text, await _retrieve(assistant, text))
     mark("retrieved", hits=len(hits))
-    prompt = build_prompt(assistant, text, hits, history)
+    prompt = build_prompt(assistant, text, hits, decision.history)
     llm_started = time.perf_counter()
-    completion = await _complete_with_retries(assistant, prompt, sink)
+    completion = await _complete_with_retries(assistant, prompt, sink, decision.lease)
     result.llm_ms = (time.perf_counter() - llm_started) * 1000
     mark("llm", llm_ms=round(result.llm_ms, 1), model=assistant.model, tokens=completion.prompt_tokens
          + completion.completion_tokens)  # fmt: skip

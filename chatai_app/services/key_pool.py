@@ -164,8 +164,7 @@ async def lease(
     can be used; the settings endpoint when no key serves it."""
     keys = await _candidates(session, tenant_id, model)
     if not keys:
-        settings = get_settings()
-        return Lease(None, settings.openai_api_key, settings.openai_base_url, "settings")
+        return _settings_lease()
     now, skipped = utcnow(), []
     for key, spent in keys:
         if key.id in exclude:
@@ -182,6 +181,18 @@ async def lease(
             reserved = key.daily_request_limit is not None
             return Lease(key.id, decrypt(key.api_key_encrypted), key.base_url or None, source, reserved)
     raise NoUsableKey(f"no usable provider key for {model}: " + ", ".join(sorted(set(skipped))))
+
+
+def _settings_lease() -> Lease:
+    settings = get_settings()
+    return Lease(None, settings.openai_api_key, settings.openai_base_url, "settings")
+
+
+async def settings_lease(*, session: AsyncSession, tenant_id: uuid.UUID, model: str) -> Lease | None:
+    """The settings endpoint's lease when no key serves `model` (nothing to count), read in the caller's transaction;
+    None when keys do (they are leased by `complete`). The engine reads it with the turn's intake: no pool, no
+    transaction of its own."""
+    return None if await _candidates(session, tenant_id, model) else _settings_lease()
 
 
 async def _counters_only(session: AsyncSession) -> None:
@@ -255,6 +266,14 @@ async def record_failure(
 Call = Callable[[Lease], Awaitable[Completion]]
 
 
+async def _lease(tenant_id: uuid.UUID, model: str, tried: set[uuid.UUID], transient: set[uuid.UUID]) -> Lease:
+    async with session_scope() as session:
+        return await lease(
+            session=session, tenant_id=tenant_id, model=model,
+            exclude=frozenset(tried), retrying=frozenset(transient - tried),
+        )  # fmt: skip
+
+
 def _transient(error: LLMUnavailable) -> bool:
     """A 5xx, a timeout or a broken stream: the same key may answer after a backoff."""
     return error.status is None or error.status >= 500
@@ -267,20 +286,18 @@ async def complete(
     call: Call,
     on_failure: Callable[[], Awaitable[None]],
     retry_delays_s: Sequence[float] = (),
+    first: Lease | None = None,
 ) -> Completion:
     """One turn's completion: keys in order, the next one after a failure, until one answers. When every usable key
     has failed, those that failed with a 5xx/timeout are tried again after each of `retry_delays_s` (so does the
-    settings endpoint); then the last provider error (or NoUsableKey when no key could be used at all) is raised."""
+    settings endpoint); then the last provider error (or NoUsableKey when no key could be used at all) is raised.
+    `first`: the settings lease the caller read already (`settings_lease`), used for the first try."""
     tried: set[uuid.UUID] = set()  # failed in this turn
     transient: set[uuid.UUID] = set()  # of those, cooled down by this turn for a 5xx/timeout
     delays, last_error = list(retry_delays_s), None
     while True:
         try:
-            async with session_scope() as session:
-                picked = await lease(
-                    session=session, tenant_id=tenant_id, model=model,
-                    exclude=frozenset(tried), retrying=frozenset(transient - tried),
-                )  # fmt: skip
+            picked, first = first or await _lease(tenant_id, model, tried, transient), None
         except NoUsableKey:
             if last_error is None:
                 raise
