@@ -175,7 +175,7 @@ def two_web_nodes(database_url: str, tmp_path: Path) -> Iterator[tuple[Switching
 
 
 def test_the_console_keeps_working_when_its_websocket_moves_to_another_node(
-    browser: Browser, two_web_nodes: tuple[SwitchingProxy, list[subprocess.Popen[bytes]]]
+    browser: Browser, two_web_nodes: tuple[SwitchingProxy, list[subprocess.Popen[bytes]]], tmp_path: Path
 ) -> None:
     proxy, nodes = two_web_nodes
     context = browser.new_context(base_url=f"http://localhost:{proxy.port}")
@@ -204,7 +204,11 @@ def test_the_console_keeps_working_when_its_websocket_moves_to_another_node(
     assert asked.status_code == 200, asked.text
 
     row = page.locator(".inbox-item[data-status=waiting]")
-    expect(row).to_be_visible(timeout=30_000)  # arrived live through node B: the page reconnected there
+    try:
+        expect(row).to_be_visible(timeout=30_000)  # arrived live through node B: the page reconnected there
+    except AssertionError as exc:  # e.g. node B told the page to reload (another state schema): say so
+        log = (tmp_path / "web-1.log").read_text(errors="replace")[-3000:]
+        raise AssertionError(f"{exc}\n--- node B's log ---\n{log}") from exc
     expect(page.locator("#queue-count")).to_have_text("1")
     row.click()
     expect(page.locator(".inbox-message[data-role=user]").last).to_contain_text("operator please")
