@@ -175,7 +175,7 @@ def _key_card(key: rx.Var) -> rx.Component:
                 _state_badge(key),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 justify="between",
-                gap="2",
+                spacing="3",
                 width="100%",
             ),
             rx.text(
