@@ -59,6 +59,7 @@ class LiveContext:
         if self._reading is None and time.monotonic() - self._read_at >= self._fresh_s:
             self._read_at = time.monotonic()
             self._reading = asyncio.ensure_future(self._read())
+            self._reading.add_done_callback(_seen)  # a task that ends first leaves no 'never retrieved' log
         return self._context
 
     async def settled(self) -> AuthContext:
@@ -76,3 +77,8 @@ class LiveContext:
             if not OUTAGES.report(exc, where="live context"):
                 log.exception("live context failed")
             return self._context
+
+
+def _seen(reading: asyncio.Future[AuthContext]) -> None:
+    if not reading.cancelled():
+        reading.exception()
