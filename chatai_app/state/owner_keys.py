@@ -20,7 +20,7 @@ from chatai_app.services.errors import (
     ValidationFailed,
 )
 from chatai_app.services.permissions import Permission
-from chatai_app.state.admin_keys import _ints, _models, _number, _when
+from chatai_app.state.admin_keys import _ints, _models, _row
 from chatai_app.state.session import SessionState, signed_in
 
 # key_pool stores the reason in English: "<n> authentication failures in a row (HTTP <status>): <provider message>"
@@ -50,25 +50,12 @@ def _state(key: provider_keys.ProviderKeyOut) -> str:
 
 
 def row(key: provider_keys.ProviderKeyOut) -> dict[str, str]:
-    today = key.today
+    """The admin page's row, with the state as the owner sees it and the parked reason in both languages."""
     return {
-        "id": str(key.id),
-        "hint": key.key_hint,
-        "provider": key.provider,
-        "base_url": key.base_url,
-        "models": ", ".join(key.models),
-        "priority": str(key.priority),
-        **{name: _number(getattr(key, name)) for name in provider_keys.LIMITS},
+        **_row(key),
         "state": _state(key),
-        "enabled": "yes" if key.enabled else "",
-        "cooldown_until": _when(key.cooldown_until),
         "parked_en": parked_reason(key.parked_reason, "en"),
         "parked_ru": parked_reason(key.parked_reason, "ru"),
-        "last_error": key.last_error[:200],
-        "requests": _number(today.get("requests", 0)),
-        "tokens": _number(today.get("prompt_tokens", 0) + today.get("completion_tokens", 0)),
-        "errors": _number(today.get("errors", 0)),
-        "month_tokens": _number(key.month_tokens),
     }
 
 
