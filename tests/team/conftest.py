@@ -6,6 +6,7 @@ import email
 import os
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from email import policy
 from email.message import EmailMessage
@@ -18,7 +19,9 @@ from aiosmtpd.controller import Controller
 from chatai_app.db import session_scope
 from chatai_app.models import User
 from chatai_app.services import mail
+from chatai_app.services.conversation import request_human
 from chatai_app.settings import get_settings
+from tests.knowledge.conftest import Workspace, make_workspace
 from tests.test_api import _client
 
 
@@ -103,3 +106,20 @@ async def log_in(api: httpx.AsyncClient, email_: str, password: str = "correct h
     response = await api.post("/api/v1/auth/login", json={"email": email_, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def shop(clean_db: str) -> Workspace:
+    return await make_workspace("shop@example.com")
+
+
+@pytest.fixture
+async def rival(clean_db: str) -> Workspace:
+    return await make_workspace("rival@example.com")
+
+
+async def waiting_dialog(ws: Workspace, assistant_id: uuid.UUID, chat: str) -> uuid.UUID:
+    """A widget dialog of `assistant_id` waiting in the operators' queue."""
+    dialog_id, _ = await request_human(tenant_id=ws.tenant_id, assistant_id=assistant_id, channel="widget",
+                                       external_chat_id=chat, language="en")  # fmt: skip
+    return dialog_id

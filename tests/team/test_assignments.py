@@ -15,32 +15,15 @@ from chatai_app.db import session_scope
 from chatai_app.models import AuditLog
 from chatai_app.services import accounts, assistants, dialogs, inbox, team
 from chatai_app.services.accounts import AuthContext
-from chatai_app.services.conversation import request_human
 from chatai_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from chatai_app.state.inbox import _snapshot
-from tests.knowledge.conftest import Workspace, make_workspace
-from tests.team.conftest import log_in, sign_up
-
-
-@pytest.fixture
-async def shop(clean_db: str) -> Workspace:
-    return await make_workspace("shop@example.com")
-
-
-@pytest.fixture
-async def rival(clean_db: str) -> Workspace:
-    return await make_workspace("rival@example.com")
+from tests.knowledge.conftest import Workspace
+from tests.team.conftest import log_in, sign_up, waiting_dialog
 
 
 async def _context(tenant_id: uuid.UUID, user_id: uuid.UUID) -> AuthContext:
     async with session_scope() as session:
         return await accounts.load_context(session=session, user_id=user_id, tenant_id=tenant_id)
-
-
-async def _waiting(ws: Workspace, assistant_id: uuid.UUID, chat: str) -> uuid.UUID:
-    dialog_id, _ = await request_human(tenant_id=ws.tenant_id, assistant_id=assistant_id, channel="widget",
-                                       external_chat_id=chat, language="en")  # fmt: skip
-    return dialog_id
 
 
 async def _setup(shop: Workspace) -> tuple[AuthContext, uuid.UUID, uuid.UUID, uuid.UUID]:
@@ -57,8 +40,8 @@ async def _setup(shop: Workspace) -> tuple[AuthContext, uuid.UUID, uuid.UUID, uu
 
 async def test_a_restricted_operator_works_only_on_their_assistants_dialogs(shop: Workspace) -> None:
     owner, sales, olga, pavel = await _setup(shop)
-    support_dialog = await _waiting(shop, shop.assistant_id, "v-support")
-    sales_dialog = await _waiting(shop, sales, "v-sales")
+    support_dialog = await waiting_dialog(shop, shop.assistant_id, "v-support")
+    sales_dialog = await waiting_dialog(shop, sales, "v-sales")
     async with session_scope() as session:
         await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales])
     restricted, everyone = await _context(shop.tenant_id, olga), await _context(shop.tenant_id, pavel)
@@ -93,8 +76,8 @@ async def test_a_restricted_operator_works_only_on_their_assistants_dialogs(shop
 
 async def test_the_live_inbox_never_shares_one_operators_list_with_another(shop: Workspace) -> None:
     owner, sales, olga, pavel = await _setup(shop)
-    support_dialog = await _waiting(shop, shop.assistant_id, "v-support")
-    sales_dialog = await _waiting(shop, sales, "v-sales")
+    support_dialog = await waiting_dialog(shop, shop.assistant_id, "v-support")
+    sales_dialog = await waiting_dialog(shop, sales, "v-sales")
     async with session_scope() as session:
         await team.set_assistants(session=session, actor=owner, user_id=olga, assistant_ids=[sales])
     restricted, everyone = await _context(shop.tenant_id, olga), await _context(shop.tenant_id, pavel)
@@ -155,8 +138,8 @@ async def test_over_the_api_an_operator_sees_only_their_assistants(api: httpx.As
         operator_id = await accounts.add_operator(session=session, tenant_id=tenant_id, email="op@example.com",
                                                   password="operator pass 1", full_name="Op")  # fmt: skip
     ws = Workspace(tenant_id, uuid.UUID(made[0]))
-    dialog_a = await _waiting(ws, uuid.UUID(made[0]), "va")
-    dialog_b = await _waiting(ws, uuid.UUID(made[1]), "vb")
+    dialog_a = await waiting_dialog(ws, uuid.UUID(made[0]), "va")
+    dialog_b = await waiting_dialog(ws, uuid.UUID(made[1]), "vb")
     path = f"/api/v1/team/members/{operator_id}/assistants"
     assert (await api.put(path, json={"assistant_ids": [made[1]]}, headers=owner)).status_code == 204
     refused = await api.put(path, json={"assistant_ids": [str(uuid.uuid4())]}, headers=owner)

@@ -17,18 +17,8 @@ from chatai_app.services.errors import DomainError
 from chatai_app.services.permissions import Permission
 from chatai_app.state.inbox import _snapshot
 from chatai_app.state.live import LiveContext
-from tests.knowledge.conftest import Workspace, make_workspace
-
-
-@pytest.fixture
-async def shop(clean_db: str) -> Workspace:
-    return await make_workspace("shop@example.com")
-
-
-async def _waiting(ws: Workspace, assistant_id: uuid.UUID, chat: str) -> uuid.UUID:
-    dialog_id, _ = await request_human(tenant_id=ws.tenant_id, assistant_id=assistant_id, channel="widget",
-                                       external_chat_id=chat, language="en")  # fmt: skip
-    return dialog_id
+from tests.knowledge.conftest import Workspace
+from tests.team.conftest import waiting_dialog
 
 
 async def _operator_page(ws: Workspace, fresh_s: float) -> tuple[LiveContext, uuid.UUID]:
@@ -45,8 +35,8 @@ async def test_an_open_inbox_follows_a_new_assignment_and_a_removal(shop: Worksp
     async with session_scope() as session:
         owner = await accounts.authenticate(session=session, email="shop@example.com", password="password 123")
         sales = (await assistants.create_assistant(session=session, tenant_id=shop.tenant_id, name="Sales")).id
-    support_dialog = await _waiting(shop, shop.assistant_id, "v-support")
-    sales_dialog = await _waiting(shop, sales, "v-sales")
+    support_dialog = await waiting_dialog(shop, shop.assistant_id, "v-support")
+    sales_dialog = await waiting_dialog(shop, sales, "v-sales")
     live, olga = await _operator_page(shop, fresh_s=0)
     before = await _snapshot(await live.current(), "queue", "", shared_after=1)
     assert {i.id for i in before.items} == {support_dialog, sales_dialog}  # all by default
