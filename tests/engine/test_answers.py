@@ -10,7 +10,17 @@ from chatai_app.db import session_scope
 from chatai_app.services import assistants, conversation, knowledge_gaps, smalltalk
 from chatai_app.services.conversation import Incoming
 from chatai_app.services.knowledge import documents, relevance
-from chatai_app.services.llm import NO_ANSWER, QUOTE_BUDGET, VerdictFilter, best_sentences, parse_verdict
+from chatai_app.services.knowledge.retrieval import Hit
+from chatai_app.services.llm import (
+    NO_ANSWER,
+    QUOTE_BUDGET,
+    OfflineExtractive,
+    Prompt,
+    VerdictFilter,
+    best_sentences,
+    parse_verdict,
+    split_sentences,
+)
 from tests.engine.test_conversation import Collect, _rows, _with_knowledge
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.knowledge.conftest import Workspace, drain_queue
@@ -125,6 +135,45 @@ def test_offline_quote_keeps_the_neighbour_only_within_the_budget() -> None:
     both = len(answering) + len(following) + 3
     assert best_sentences(passage, question, budget=both) == f"{answering}. {following}."
     assert best_sentences(passage, question, budget=both - 1) == f"Our shop sells garden tools. {answering}."
+
+
+def test_offline_quote_takes_the_runner_up_sentence_before_a_neighbour() -> None:
+    city = "Courier delivery in Kazan takes one day"
+    regions = "Courier delivery to other regions takes three days"
+    passage = f"{city}. Our shop sells garden tools of its own design. The founder loves cats. {regions}."
+    assert best_sentences(passage, "How long does courier delivery take in Kazan and in other regions?") == (
+        f"{city}. {regions}."
+    )
+
+
+def test_an_initial_or_an_abbreviation_does_not_end_a_sentence() -> None:
+    text = "Комиссию возглавил Уильям Э. Саймон, бывший заместитель министра. Dr. Smith joined in 1974. Работа шла год."
+    assert split_sentences(text) == [
+        "Комиссию возглавил Уильям Э. Саймон, бывший заместитель министра.",
+        "Dr. Smith joined in 1974.",
+        "Работа шла год.",
+    ]
+
+
+async def _offline_reply(hits: list[Hit], question: str) -> tuple[str, list[int] | None]:
+    async def ignore(_: str) -> None:
+        return None
+
+    prompt = Prompt(system="", history=[], question=question, hits=hits)
+    completion = await OfflineExtractive().complete(prompt, model="", temperature=0, max_tokens=0, on_delta=ignore)
+    return completion.text, completion.cited
+
+
+async def test_offline_answer_quotes_the_second_passage_when_one_of_its_sentences_holds_more_of_the_question() -> None:
+    hours = Hit("chunk", "1", "The shop is open from 9 to 20. Courier delivery starts at 10 am.", 0.9,
+                document_name="hours.txt")  # fmt: skip
+    prices = Hit("chunk", "2", "Courier delivery in the city costs 300 roubles. Pickup is free.", 0.8,
+                 document_name="prices.txt")  # fmt: skip
+    text, cited = await _offline_reply([hours, prices], "How much does courier delivery in the city cost?")
+    assert text.startswith("Courier delivery in the city costs 300 roubles.") and cited == [2]
+    assert text.endswith("Source: prices.txt [2]")
+    text, cited = await _offline_reply([hours, prices], "When does courier delivery start?")
+    assert "10 am" in text and cited == [1] and text.endswith("Source: hours.txt [1]")
 
 
 def test_verdict_line_is_held_back_from_the_stream_and_read() -> None:
