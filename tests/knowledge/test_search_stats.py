@@ -78,3 +78,54 @@ async def test_term_statistics_follow_ingestion_edits_and_deletions(clean_db: st
     with psycopg.connect(clean_db) as conn:
         left = conn.execute("SELECT count(*) FROM search_term_stats WHERE assistant_id = %s", (shop.assistant_id,))
         assert left.fetchone()[0] == 0
+
+
+class _Statements:
+    """The SQL the app's engine runs meanwhile."""
+
+    def __init__(self) -> None:
+        import sqlalchemy as sa
+
+        from chatai_app.db import get_async_engine
+
+        self.texts: list[str] = []
+        self._engine = get_async_engine().sync_engine
+        self._listen, self._remove = sa.event.listen, sa.event.remove
+
+    def _record(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        self.texts.append(statement)
+
+    def __enter__(self) -> _Statements:
+        self._listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._remove(self._engine, "before_cursor_execute", self._record)
+
+
+async def _search(ws: Workspace, query: str) -> list:
+    from chatai_app.services.knowledge.retrieval import search
+
+    async with session_scope() as session:
+        return await search(session=session, tenant_id=ws.tenant_id, assistant_id=ws.assistant_id, query=query)
+
+
+async def test_search_reads_only_the_sources_the_assistant_has(clean_db: str, shop: Workspace) -> None:
+    """The scope statistics say which sources hold rows: no Q&A queries for an assistant without Q&A pairs, and
+    none at all for an empty one; a Q&A pair added later is found."""
+    with _Statements() as empty:
+        assert await _search(shop, "How long does delivery take?") == []
+    assert not any("knowledge_chunks" in s or "qa_knowledge" in s for s in empty.texts)
+    await _add(shop, "delivery.txt", "# Delivery\n\nCourier delivery takes two days and costs 300 roubles.")
+    await drain_queue()
+    with _Statements() as chunks_only:
+        hits = await _search(shop, "How long does courier delivery take?")
+    assert hits and hits[0].kind == "chunk"
+    assert any("knowledge_chunks" in s for s in chunks_only.texts)
+    assert not any("qa_knowledge" in s for s in chunks_only.texts)
+    async with session_scope() as session:
+        await qa.create_qa(session=session, tenant_id=shop.tenant_id, assistant_id=shop.assistant_id,
+                           question="Do you deliver on Sundays?", answer="No, Monday to Saturday.")  # fmt: skip
+    await drain_queue()
+    hits = await _search(shop, "Do you deliver on Sundays?")
+    assert hits[0].kind == "qa" and hits[0].answer == "No, Monday to Saturday."
