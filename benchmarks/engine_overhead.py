@@ -134,7 +134,7 @@ class _Counter:
         self.transactions += 1
 
 
-async def _floor(turns: int, statements: int, transactions: int) -> dict[str, float]:
+async def _floor(turns: int, statements: int, transactions: int, label: str) -> dict[str, float]:
     """One query embedding of a new question + `statements` trivial statements in `transactions` transactions."""
     import sqlalchemy as sa
 
@@ -146,7 +146,7 @@ async def _floor(turns: int, statements: int, transactions: int) -> dict[str, fl
     latencies = []
     for turn in range(turns):
         started = time.perf_counter()
-        await provider.embed_query(f"{QUESTIONS[turn % len(QUESTIONS)]} (floor {turn})")
+        await provider.embed_query(f"{QUESTIONS[turn % len(QUESTIONS)]} (floor {label} {turn})")  # never cached
         for count in per:
             async with session_scope() as session:
                 for _ in range(count):
@@ -183,9 +183,9 @@ async def main(argv: list[str] | None = None) -> dict[str, object]:
         await _run(tenant_id, assistant_id, warmup, 1, "warmup")  # warm-up: model load, connection pools
         statements, transactions = round(counter.statements / warmup), round(counter.transactions / warmup)
         turns = max(1, args.messages // 3)
-        floor_before = await _floor(turns, statements, transactions)
+        floor_before = await _floor(turns, statements, transactions, "before")
         sequential = await _run(tenant_id, assistant_id, turns, 1, "sequential")
-        floor_after = await _floor(turns, statements, transactions)
+        floor_after = await _floor(turns, statements, transactions, "after")
         floor = min(floor_before, floor_after, key=lambda f: f["p50_ms"])  # timed before and after: the faster
         report = {
             "machine": "2 cores",

