@@ -241,7 +241,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 result = measure(app, browser, args.connections, args.samples, args.pause_s)
                 browser.close()
-            failures = [line for line in app.log_path.read_text().splitlines() if "rror" in line or "failed" in line]
+            lines = app.log_path.read_text().splitlines()  # the offline build's probe of npmmirror is no failure
+            failures = [line for line in lines if ("rror" in line or "failed" in line) and "npmmirror" not in line]
             result["server_log_failures"] = len(failures)
             print("\n".join(failures[:20]), file=sys.stderr)
         except Exception:
