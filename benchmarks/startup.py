@@ -3,7 +3,9 @@
     python -m benchmarks.startup [--fresh-frontend] [--warm-runs 3] [--write]
 
 Cold: a new data directory (initdb, migrations, first admin) and, with --fresh-frontend, no frontend build
-either (as on a fresh clone; REFLEX_WEB_WORKDIR names another build folder than `.web`). Warm: the same data
+either (as on a fresh clone; REFLEX_WEB_WORKDIR names another build folder than `.web`). The run uses the port the
+frontend on disk was built for (the URL is part of the bundle: on another port the first start rebuilds it, ~8 s
+more; `--port` with a new port measures that), and says whether the cold start reused the build. Warm: the same data
 directory again, unchanged sources: the built frontend is reused (each restart says whether it was; in a checkout
 being edited meanwhile it may rebuild). Prints JSON: seconds to the first page served, RSS of every process of
 the run, and the load average (2 shared cores: other work on the machine shows in these seconds).
@@ -18,6 +20,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -52,6 +55,15 @@ def _postgres_rss_mib(data_dir: Path) -> float:
     return 0.0
 
 
+def _built_port() -> int | None:
+    """The port the frontend bundle on disk was built for (Reflex writes its URLs into env.json)."""
+    try:
+        ping = json.loads((web_launcher.web_dir() / "env.json").read_text())["PING"]
+        return urllib.parse.urlparse(ping).port
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _first_page_s(app: RunningApp) -> float:
     started = time.monotonic()
     urllib.request.urlopen(f"{app.url}/login/", timeout=10).read()
@@ -83,15 +95,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--fresh-frontend", action="store_true", help="delete the frontend build first (fresh clone)")
     parser.add_argument("--settle-s", type=float, default=5, help="let workers settle before reading memory")
     parser.add_argument("--warm-runs", type=int, default=3)
-    parser.add_argument("--port", type=int, default=0, help="default: a free one (a new port means a new build)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="default: the built frontend's, else a free one (a new port: a new build)")  # fmt: skip
     parser.add_argument("--write", action="store_true", help=f"save to {RESULT.relative_to(RESULT.parents[2])}")
     args = parser.parse_args(argv)
     if args.fresh_frontend:
         shutil.rmtree(web_launcher.web_dir(), ignore_errors=True)
     workdir = Path(tempfile.mkdtemp(prefix="chatai-bench-"))
-    app = RunningApp(data_dir=workdir / "var", port=args.port or _free_port(), log_path=workdir / "run.log")
+    port = args.port or (None if args.fresh_frontend else _built_port()) or _free_port()
+    app = RunningApp(data_dir=workdir / "var", port=port, log_path=workdir / "run.log")
     result: dict[str, object] = {"fresh_frontend": args.fresh_frontend, "load_average_before": os.getloadavg()[0]}
     result["cold_start_s"] = round(app.start() + _first_page_s(app), 2)
+    result["cold_frontend_reused"] = "frontend unchanged: serving the existing build" in app._new_output(0)
     time.sleep(args.settle_s)
     result |= memory(app)
     app.stop()
