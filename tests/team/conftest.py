@@ -21,7 +21,7 @@ from chatai_app.models import User
 from chatai_app.services import mail
 from chatai_app.services.conversation import request_human
 from chatai_app.settings import get_settings
-from tests.knowledge.conftest import Workspace, make_workspace
+from tests.knowledge.conftest import Workspace, rival, shop  # noqa: F401
 from tests.test_api import _client
 
 
@@ -106,16 +106,6 @@ async def log_in(api: httpx.AsyncClient, email_: str, password: str = "correct h
     response = await api.post("/api/v1/auth/login", json={"email": email_, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-@pytest.fixture
-async def shop(clean_db: str) -> Workspace:
-    return await make_workspace("shop@example.com")
-
-
-@pytest.fixture
-async def rival(clean_db: str) -> Workspace:
-    return await make_workspace("rival@example.com")
 
 
 async def waiting_dialog(ws: Workspace, assistant_id: uuid.UUID, chat: str) -> uuid.UUID:
