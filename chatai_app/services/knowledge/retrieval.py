@@ -206,9 +206,9 @@ async def _scope(session: AsyncSession, scope: dict[str, object]) -> _Scope:
 
 async def _rankings(
     session: AsyncSession, scope: dict[str, object], query: str, mode: Mode, provider: EmbeddingProvider,
-    sources: tuple[tuple[str, str], ...] = SOURCES,
+    sources: tuple[tuple[str, str], ...],
 ) -> _Rankings:  # fmt: skip
-    """Ranked (id, score) lists per (source, method): 'chunk:fts', 'qa:vector', ..."""
+    """Ranked (id, score) lists per (source, method) of the given sources: 'chunk:fts', 'qa:vector', ..."""
     found = _Rankings({})
     if mode in ("hybrid", "fts"):
         for kind, table in sources:
