@@ -1,5 +1,6 @@
-"""Issue 14, the /keys page's display rules: the parked reason key_pool stores in English reads in Russian (the fixed
-prefix from the catalogue, the provider's message verbatim), and a healthy key at a limit shows as over the limit."""
+"""Issue 14, the /keys and /admin/keys pages' display rules: the parked reason key_pool stores in English reads in
+Russian (the fixed prefix from the catalogue, the provider's message verbatim), and a healthy key at a limit shows as
+over the limit."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import uuid
 from dataclasses import replace
 
 from chatai_app.services.provider_keys import ProviderKeyOut
-from chatai_app.state.owner_keys import over_limit, parked_reason, row
+from chatai_app.state.admin_keys import _row as admin_row
+from chatai_app.state.admin_keys import parked_reason
+from chatai_app.state.owner_keys import over_limit, row
 
 REASON = "3 authentication failures in a row (HTTP 401): Incorrect API key provided: sk-…7f3a (invalid_api_key)"
 
@@ -42,3 +45,9 @@ def test_row_states() -> None:
     parked = row(_key(state="parked", parked_reason=REASON))
     assert (parked["state"], parked["parked_en"]) == ("parked", REASON)
     assert parked["parked_ru"].startswith("Ошибок авторизации")
+
+
+def test_the_admin_pool_row_reads_the_parked_reason_in_both_languages() -> None:
+    parked = admin_row(_key(state="parked", parked_reason=REASON))
+    assert parked["parked_en"] == REASON
+    assert parked["parked_ru"] == parked_reason(REASON, "ru") != REASON

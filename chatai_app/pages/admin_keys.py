@@ -75,8 +75,13 @@ def _state_badge(key: rx.Var) -> rx.Component:
             rx.badge(t("keys.disabled"), color_scheme="gray"),
         ),
         rx.cond(
-            key["parked_reason"] != "",
-            rx.text(key["parked_reason"], size="1", color_scheme="red", class_name="key-parked-reason"),
+            key["parked_en"] != "",
+            rx.text(
+                rx.cond(SessionState.lang == "ru", key["parked_ru"], key["parked_en"]),
+                size="1",
+                color_scheme="red",
+                class_name="key-parked-reason",
+            ),
         ),
         rx.cond(key["auth_failures"] != "0", rx.text(t("keys.auth_failures"), ": ", key["auth_failures"], **SMALL)),
         rx.cond(key["last_error"] != "", rx.text(t("keys.last_error"), ": ", key["last_error"], **SMALL)),

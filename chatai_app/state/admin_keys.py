@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import reflex as rx
 
+from chatai_app.i18n import UI
 from chatai_app.services import provider_keys
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.state.admin_console import _AdminBase
@@ -21,6 +23,20 @@ def _number(value: int | None) -> str:
 
 def _when(iso: str) -> str:
     return iso[11:19] + " UTC" if iso else ""
+
+
+# key_pool stores the reason in English: "<n> authentication failures in a row (HTTP <status>): <provider message>"
+PARKED_AUTH = re.compile(r"(\d+) authentication failures in a row \(HTTP (\d+)\)(.*)", re.DOTALL)
+
+
+def parked_reason(reason: str, lang: str) -> str:
+    """The stored parked reason in the interface language: the fixed prefix from the catalogue, the provider's own
+    message verbatim; an unknown reason is shown as stored."""
+    found = PARKED_AUTH.fullmatch(reason)
+    if found is None:
+        return reason
+    prefix = UI["okeys.parked_auth"][lang if lang in ("en", "ru") else "en"]
+    return prefix.format(count=found[1], status=found[2]) + found[3]
 
 
 def _row(key: provider_keys.ProviderKeyOut) -> dict[str, str]:
@@ -38,7 +54,8 @@ def _row(key: provider_keys.ProviderKeyOut) -> dict[str, str]:
         "monthly_token_limit": _number(key.monthly_token_limit),
         "state": key.state,
         "cooldown_until": _when(key.cooldown_until),
-        "parked_reason": key.parked_reason,
+        "parked_en": parked_reason(key.parked_reason, "en"),
+        "parked_ru": parked_reason(key.parked_reason, "ru"),
         "auth_failures": str(key.auth_failures),
         "last_error": key.last_error[:200],
         "requests": _number(today.get("requests", 0)),

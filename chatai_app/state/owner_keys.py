@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any, ClassVar
 
 import reflex as rx
 
 from chatai_app.db import session_scope
-from chatai_app.i18n import UI
 from chatai_app.services import provider_keys
 from chatai_app.services.errors import (
     AuthenticationRequired,
@@ -22,19 +20,6 @@ from chatai_app.services.errors import (
 from chatai_app.services.permissions import Permission
 from chatai_app.state.admin_keys import _ints, _models, _row
 from chatai_app.state.session import SessionState, signed_in
-
-# key_pool stores the reason in English: "<n> authentication failures in a row (HTTP <status>): <provider message>"
-PARKED_AUTH = re.compile(r"(\d+) authentication failures in a row \(HTTP (\d+)\)(.*)", re.DOTALL)
-
-
-def parked_reason(reason: str, lang: str) -> str:
-    """The stored parked reason in the interface language: the fixed prefix from the catalogue, the provider's own
-    message verbatim; an unknown reason is shown as stored."""
-    found = PARKED_AUTH.fullmatch(reason)
-    if found is None:
-        return reason
-    prefix = UI["okeys.parked_auth"][lang if lang in ("en", "ru") else "en"]
-    return prefix.format(count=found[1], status=found[2]) + found[3]
 
 
 def over_limit(key: provider_keys.ProviderKeyOut) -> bool:
@@ -50,12 +35,10 @@ def _state(key: provider_keys.ProviderKeyOut) -> str:
 
 
 def row(key: provider_keys.ProviderKeyOut) -> dict[str, str]:
-    """The admin page's row, with the state as the owner sees it and the parked reason in both languages."""
+    """The admin page's row (the parked reason in both languages), with the state as the owner sees it."""
     return {
         **_row(key),
         "state": _state(key),
-        "parked_en": parked_reason(key.parked_reason, "en"),
-        "parked_ru": parked_reason(key.parked_reason, "ru"),
     }
 
 

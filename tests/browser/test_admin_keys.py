@@ -88,6 +88,7 @@ def test_admin_adds_keys_sees_a_parked_key_and_manages_it(
     admin.add_init_script("localStorage.setItem('chatai_lang', 'ru')")
     admin.reload()
     expect(revoked.locator(".rt-Badge").first).to_have_text("Отключён")
+    expect(revoked.locator(".key-parked-reason")).to_contain_text("Ошибок авторизации подряд: 3 (HTTP 401)")
     admin.screenshot(path=str(ARTIFACTS / "admin_keys_parked_ru.png"), full_page=True)
 
     good.locator(".key-edit").click()
