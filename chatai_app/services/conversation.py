@@ -37,6 +37,7 @@ from chatai_app.services import (
     smalltalk,
 )  # fmt: skip
 from chatai_app.services.assistants import get_assistant
+from chatai_app.services.early_embeddings import EarlyEmbeddings
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import relevance, retrieval
 from chatai_app.services.llm import Completion, LLMProvider, LLMUnavailable, Prompt, provider_for
@@ -45,6 +46,7 @@ from chatai_app.services.tracing import mark, mark_stored, recording, row
 from chatai_app.settings import get_settings
 
 log = logging.getLogger(__name__)
+_early_embeddings = EarlyEmbeddings()
 MAX_TEXT = 4000
 RETRY_DELAYS_S = (0.5, 1.5)  # three attempts in all
 HISTORY_MESSAGES = 20
@@ -231,12 +233,12 @@ def _history(recent: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("user" if role == "user" else "assistant", content) for role, content in reversed(recent)]
 
 
-async def _retrieve(assistant: Assistant, text: str) -> list[retrieval.Hit]:
+async def _retrieve(assistant: Assistant, text: str, early: retrieval.QueryVector | None) -> list[retrieval.Hit]:
     if not assistant.knowledge_enabled:
         return []
     async with session_scope() as session:
         return await retrieval.search(
-            session=session, tenant_id=assistant.tenant_id, assistant_id=assistant.id, query=text, k=4
+            session=session, tenant_id=assistant.tenant_id, assistant_id=assistant.id, query=text, k=4, early=early
         )
 
 
@@ -426,8 +428,24 @@ async def handle_incoming(
 
 
 async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool) -> TurnResult:
+    """The question's embedding starts with the intake (early_embeddings.py); a turn that does not search drops it."""
+    conversation = (incoming.assistant_id, incoming.channel, incoming.external_chat_id)
+    early = _early_embeddings.start(incoming.assistant_id, conversation, text)
+    try:
+        return await _turn_with(incoming, text, sink, resume_unanswered, early)
+    finally:
+        if early is not None:
+            early.cancel()
+
+
+async def _turn_with(
+    incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool, early: retrieval.QueryVector | None
+) -> TurnResult:
     started = time.perf_counter()
     stored, decision = await _intake(incoming, text)
+    _early_embeddings.learn(
+        stored.assistant, (incoming.assistant_id, incoming.channel, incoming.external_chat_id), stored.dialog_status
+    )
     mark_stored(stored.dialog_id, stored.message_id)
     result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
     if stored.duplicate:
@@ -445,7 +463,7 @@ async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswer
             status=str(stored.dialog_status),  # operators' queue pages skip the AI's own dialogs (issue 16)
         )
     assert decision is not None
-    await _respond(incoming, text, stored, decision, result, sink)
+    await _respond(incoming, text, stored, decision, result, sink, early)
     result.elapsed_ms = (time.perf_counter() - started) * 1000
     return result
 
@@ -493,8 +511,9 @@ async def _decide(session: AsyncSession, incoming: Incoming, text: str, stored: 
 
 
 async def _respond(
-    incoming: Incoming, text: str, stored: _Stored, decision: _Decision, result: TurnResult, sink: StreamSink
-) -> None:
+    incoming: Incoming, text: str, stored: _Stored, decision: _Decision, result: TurnResult, sink: StreamSink,
+    early: retrieval.QueryVector | None,
+) -> None:  # fmt: skip
     assistant, language = stored.assistant, decision.language
     if decision.action == "blocked":
         await _blocked(assistant, stored, result, language)
@@ -517,7 +536,7 @@ async def _respond(
         await _small_talk(assistant, stored, result, language, kind)
         return
     try:
-        completion, hits = await _generate(assistant, text, decision, sink, result)
+        completion, hits = await _generate(assistant, text, decision, sink, result, early)
         result.reply_message_id, result.cost_minor, misses = await _store_reply(
             assistant, stored.dialog_id, completion, hits, decision, incoming.channel
         )
@@ -562,9 +581,10 @@ async def _blocked(assistant: Assistant, stored: _Stored, result: TurnResult, la
 
 
 async def _generate(
-    assistant: Assistant, text: str, decision: _Decision, sink: StreamSink, result: TurnResult
-) -> tuple[Completion, list[retrieval.Hit]]:
-    hits = _answerable(assistant, text, await _retrieve(assistant, text))
+    assistant: Assistant, text: str, decision: _Decision, sink: StreamSink, result: TurnResult,
+    early: retrieval.QueryVector | None,
+) -> tuple[Completion, list[retrieval.Hit]]:  # fmt: skip
+    hits = _answerable(assistant, text, await _retrieve(assistant, text, early))
     mark("retrieved", hits=len(hits))
     prompt = build_prompt(assistant, text, hits, decision.history)
     llm_started = time.perf_counter()

@@ -9,7 +9,9 @@ Every query is filtered by tenant and assistant.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -168,6 +170,41 @@ async def _exact_qa(session: AsyncSession, scope: dict[str, object], query: str)
     return row[0] if row else None
 
 
+def normalized_query(query: str | None) -> str:
+    """The text a search embeds and matches for a question."""
+    return (query or "").replace("\x00", " ").strip()[:2000]
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """A question's embedding started before the search (the engine starts it while it stores the message, issue
+    16): the search awaits it when the question and the assistant's embedding model are still the ones it was
+    started for, and embeds the question itself otherwise."""
+
+    model: str
+    query: str
+    task: asyncio.Future[list[float]]
+
+    def serves(self, provider: EmbeddingProvider, query: str) -> bool:
+        return (self.model, self.query) == (provider.name, query) and not self.task.cancelled()
+
+    def cancel(self) -> None:
+        """Not needed after all: a model call not yet made is skipped."""
+        self.task.cancel()
+
+
+def start_query_vector(embedding_model: str, query: str) -> QueryVector:
+    provider = provider_for(embedding_model)
+    query = normalized_query(query)
+    return QueryVector(provider.name, query, asyncio.ensure_future(provider.embed_query(query)))
+
+
+def _vector_of(provider: EmbeddingProvider, query: str, early: QueryVector | None) -> asyncio.Future[list[float]]:
+    if early is not None and early.serves(provider, query):
+        return early.task
+    return asyncio.ensure_future(provider.embed_query(query))
+
+
 @dataclass
 class _Rankings:
     lists: dict[str, list[tuple[str, float]]]  # 'chunk:fts' -> [(id, BM25 score)], 'qa:vector' -> [(id, cosine)]
@@ -205,20 +242,21 @@ async def _scope(session: AsyncSession, scope: dict[str, object]) -> _Scope:
 
 
 async def _rankings(
-    session: AsyncSession, scope: dict[str, object], query: str, mode: Mode, provider: EmbeddingProvider,
-    sources: tuple[tuple[str, str], ...],
+    session: AsyncSession, scope: dict[str, object], query: str, mode: Mode, sources: tuple[tuple[str, str], ...],
+    vector_of: Awaitable[list[float]] | None, model: str,
 ) -> _Rankings:  # fmt: skip
-    """Ranked (id, score) lists per (source, method) of the given sources: 'chunk:fts', 'qa:vector', ..."""
+    """Ranked (id, score) lists per (source, method) of the given sources: 'chunk:fts', 'qa:vector', ...
+    `vector_of`: the query's embedding under way (vector and hybrid modes); the full-text queries run meanwhile."""
     found = _Rankings({})
     if mode in ("hybrid", "fts"):
         for kind, table in sources:
             found.lists[f"{kind}:fts"] = await _ranked(
                 session, _fts_sql(table, kind), {**scope, "q": query, "limit": CANDIDATES}
             )
-    if mode in ("hybrid", "vector"):
-        vector = found.vector = await provider.embed_query(query)
+    if vector_of is not None:
+        vector = found.vector = await vector_of
         await session.exec(sa.text(VECTOR_SETTINGS))
-        params = {**scope, "vector": str(vector), "model": provider.name, "limit": CANDIDATES}
+        params = {**scope, "vector": str(vector), "model": model, "limit": CANDIDATES}
         for kind, table in sources:
             found.lists[f"{kind}:vector"] = await _ranked(session, _vector_sql(table, len(vector)), params)
     return found
@@ -249,14 +287,22 @@ async def search(
     query: str,
     k: int = 5,
     mode: Mode = "hybrid",
+    early: QueryVector | None = None,
 ) -> list[Hit]:
-    query = (query or "").replace("\x00", " ").strip()[:2000]
+    """`early`: the question's embedding, started by the caller before it knew whether it would search."""
+    query = normalized_query(query)
     scope = {"tenant": tenant_id, "assistant": assistant_id}
     knowledge = await _scope(session, scope)
     if not query or not knowledge.sources:
         return []
     provider = provider_for(knowledge.embedding_model)
-    found = await _rankings(session, scope, query, mode, provider, knowledge.sources)
+    # The embedding starts before the full-text queries: the model's thread and the database work together.
+    vector_of = _vector_of(provider, query, early) if mode in ("hybrid", "vector") else None
+    try:
+        found = await _rankings(session, scope, query, mode, knowledge.sources, vector_of, provider.name)
+    finally:
+        if vector_of is not None and not vector_of.done():  # the search failed before it needed the vector
+            vector_of.cancel()
     fused = fuse(found.lists)
     has_qa = any(kind == "qa" for kind, _ in knowledge.sources)
     exact = await _exact_qa(session, scope, query) if mode == "hybrid" and has_qa else None
