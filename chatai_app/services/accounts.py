@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from zxcvbn import zxcvbn
 
 from chatai_app.models import Membership, PlatformRole, Tenant, TenantRole, User
 from chatai_app.models._base import utcnow
@@ -75,6 +74,8 @@ def password_error(password: str, *related: str) -> str | None:
         return f"Use at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
         return f"Use at most {PASSWORD_MAX} characters"
+    from zxcvbn import zxcvbn  # its word lists take ~13 MB: loaded where passwords are set, not in the bot fleet
+
     if zxcvbn(password, user_inputs=[r for r in related if r])["score"] < PASSWORD_MIN_SCORE:
         return WEAK_PASSWORD
     return None
