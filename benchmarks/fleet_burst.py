@@ -59,6 +59,21 @@ def _spawn(args: list[str], env: dict[str, str] | None = None, log: Path | None 
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
 
+# The floor of the fleet's memory: a process with the fleet's code imported and the embedding model loaded, no bot.
+_RSS_FLOOR = """
+import asyncio, psutil
+import bot_fleet.__main__
+from chatai_app.services.knowledge.embeddings import provider_for
+asyncio.run(provider_for("").embed_query("How long does delivery take?"))
+print(psutil.Process().memory_info().rss / 2**20)
+"""
+
+
+def _rss_floor_mib() -> float:
+    done = subprocess.run([sys.executable, "-c", _RSS_FLOOR], cwd=ROOT, capture_output=True, text=True, check=True)
+    return round(float(done.stdout.strip().splitlines()[-1]), 1)
+
+
 def _cpu_each(pids: list[int]) -> dict[int, float]:
     seconds = {}
     for pid in pids:
@@ -326,6 +341,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "replies_per_s": round(tally["answered"] / tally["span_s"], 1) if tally["span_s"] else 0.0,
                 **tally,
                 "fleet_rss_mib": round(rss, 1),
+                "rss_floor_mib": _rss_floor_mib(),
                 "idle": idle,
                 "cpu_s_per_reply": {k: round(seconds / answered, 4) for k, seconds in burst_cpu.items()},
                 "send_chat_action_per_reply": round(calls.get("sendChatAction", 0) / answered, 2),
