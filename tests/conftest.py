@@ -1,10 +1,13 @@
-"""Shared fixtures: a real embedded PostgreSQL (pgvector) migrated to head, cleaned per test."""
+"""Shared fixtures: a real embedded PostgreSQL (pgvector) migrated to head, cleaned per test, and two workspaces
+(`shop`, `rival`: an owner with one assistant each) for the tenancy checks of every area."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -13,6 +16,7 @@ import pytest
 from chatai_app.db import dispose_engines, session_scope
 from chatai_app.embedded_pg import start_embedded_postgres
 from chatai_app.migrations import upgrade_to_head
+from chatai_app.services import accounts, assistants
 from chatai_app.settings import get_settings
 
 # A key per test run: nothing is written into the project's ./var by the tests.
@@ -53,6 +57,29 @@ def clean_db(database_url: str) -> str:
 async def session(clean_db: str) -> AsyncIterator:
     async with session_scope() as db_session:
         yield db_session
+
+
+@dataclass(frozen=True)
+class Workspace:
+    tenant_id: uuid.UUID
+    assistant_id: uuid.UUID
+
+
+async def make_workspace(email: str) -> Workspace:
+    async with session_scope() as db_session:
+        context = await accounts.sign_up(session=db_session, email=email, password="password 123")
+        assistant = await assistants.create_assistant(session=db_session, tenant_id=context.tenant_id, name="Helper")
+    return Workspace(context.tenant_id, assistant.id)
+
+
+@pytest.fixture
+async def shop(clean_db: str) -> Workspace:
+    return await make_workspace("shop@example.com")
+
+
+@pytest.fixture
+async def rival(clean_db: str) -> Workspace:
+    return await make_workspace("rival@example.com")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,20 +14,10 @@ from chatai_app.services import conversation, dialogs, logbook, monitoring, pres
 from chatai_app.services.conversation import Incoming
 from chatai_app.services.errors import NotFound
 from chatai_app.services.knowledge import documents
-from tests.knowledge.conftest import Workspace, drain_queue, make_workspace
+from tests.knowledge.conftest import Workspace, drain_queue
 
 REDIS_URL = os.environ.get("CHATAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 KNOWLEDGE = b"# Delivery\n\nParcels to Kazan arrive in three days. Courier delivery costs 300 roubles."
-
-
-@pytest.fixture
-async def shop(clean_db: str) -> Workspace:
-    return await make_workspace("shop@example.com")
-
-
-@pytest.fixture
-async def rival(clean_db: str) -> Workspace:
-    return await make_workspace("rival@example.com")
 
 
 async def _knowledge(ws: Workspace) -> None:

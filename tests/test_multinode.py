@@ -35,7 +35,7 @@ from chatai_app.settings import get_settings
 from tests.browser.conftest import _free_port
 from tests.engine.test_conversation import _with_knowledge
 from tests.fakes.telegram_server import FakeTelegram
-from tests.knowledge.conftest import Workspace, shop  # noqa: F401
+from tests.knowledge.conftest import Workspace
 from tests.telegram.conftest import fake_telegram, wait_until, wait_until_settled  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ async def _events(client: httpx.AsyncClient, url: str, seen: list[tuple[str, dic
 
 
 async def test_web_nodes_share_live_events_and_a_killed_node_loses_nothing(
-    shop: Workspace,  # noqa: F811
+    shop: Workspace,
     two_api_nodes: list[str],
 ) -> None:
     node_a, node_b = two_api_nodes
@@ -186,7 +186,7 @@ async def test_leases_count_live_fleets_and_a_dead_fleets_bots_can_be_taken(on_r
 
 
 async def test_fleets_on_postgresql_leases_take_fair_shares_and_the_rest_when_one_stops(
-    shop: Workspace,  # noqa: F811
+    shop: Workspace,
     fake_telegram: FakeTelegram,  # noqa: F811
     clean_db: str,
 ) -> None:
@@ -216,7 +216,7 @@ async def test_fleets_on_postgresql_leases_take_fair_shares_and_the_rest_when_on
 
 
 async def test_two_fleets_split_the_bots_and_the_survivor_of_a_kill_takes_them_all(
-    shop: Workspace,  # noqa: F811
+    shop: Workspace,
     fake_telegram: FakeTelegram,  # noqa: F811
     on_redis: str,
     tmp_path: Path,
@@ -259,7 +259,7 @@ async def test_two_fleets_split_the_bots_and_the_survivor_of_a_kill_takes_them_a
 
 
 async def test_an_ingestion_survives_the_death_of_one_of_two_workers(
-    shop: Workspace,  # noqa: F811
+    shop: Workspace,
     on_redis: str,
     tmp_path: Path,
 ) -> None:

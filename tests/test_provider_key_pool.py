@@ -20,7 +20,7 @@ from chatai_app.settings import get_settings
 from tests.engine.conftest import fake_llm  # noqa: F401
 from tests.engine.test_conversation import _with_knowledge
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.knowledge.conftest import Workspace, shop  # noqa: F401
+from tests.knowledge.conftest import Workspace
 from tests.test_api import SIGNUP, _client
 from tests.test_ratelimit import REDIS_URL, _redis_available
 

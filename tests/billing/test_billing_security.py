@@ -13,11 +13,11 @@ from chatai_app.services.conversation import Incoming, handle_incoming
 from tests.billing.test_billing_flows import WEBHOOK_SECRET, owner, stripe_api  # noqa: F401
 from tests.engine.test_conversation import _with_knowledge
 from tests.fakes.stripe_server import FakeStripe, checkout_completed_event, sign
-from tests.knowledge.conftest import Workspace, shop  # noqa: F401
+from tests.knowledge.conftest import Workspace
 
 
 async def test_every_answered_reply_is_charged_exactly_once_as_the_balance_runs_out(
-    shop: Workspace,  # noqa: F811
+    shop: Workspace,
 ) -> None:
     await _with_knowledge(shop)
     async with session_scope() as session:

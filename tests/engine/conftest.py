@@ -9,7 +9,6 @@ import pytest
 
 from chatai_app.settings import get_settings
 from tests.fakes.openai_server import FakeOpenAIServer, running_fake_openai
-from tests.knowledge.conftest import rival, shop  # noqa: F401
 
 
 @pytest.fixture

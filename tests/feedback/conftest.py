@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from chatai_app.db import session_scope
 from chatai_app.models import Dialog, DialogMessage
-from tests.knowledge.conftest import Workspace, rival, shop  # noqa: F401
+from tests.knowledge.conftest import Workspace
 from tests.telegram.conftest import fake_telegram, fleet  # noqa: F401  (the fake Bot API, a fleet)
 from tests.widget.conftest import api_server  # noqa: F401  (the widget API over real HTTP)
 

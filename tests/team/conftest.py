@@ -21,7 +21,7 @@ from chatai_app.models import User
 from chatai_app.services import mail
 from chatai_app.services.conversation import request_human
 from chatai_app.settings import get_settings
-from tests.knowledge.conftest import Workspace, rival, shop  # noqa: F401
+from tests.knowledge.conftest import Workspace
 from tests.test_api import _client
 
 

@@ -12,7 +12,6 @@ import pytest
 from bot_fleet.fleet import Fleet
 from chatai_app.settings import get_settings
 from tests.fakes.telegram_server import FakeTelegram, running_fake_telegram
-from tests.knowledge.conftest import rival, shop  # noqa: F401
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import _free_port
-from tests.knowledge.conftest import rival, shop  # noqa: F401
 
 
 @pytest.fixture(scope="module")
