@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from chatai_app.api.chat_routes import QueueSink, sse
 from tests.engine.test_conversation import KNOWLEDGE
 from tests.knowledge.conftest import drain_queue
 from tests.test_api import SIGNUP, _client
@@ -57,3 +59,34 @@ async def test_chat_json_sse_settings_and_dialogs(clean_db: str) -> None:
         transcript = (await api.get(f"/api/v1/dialogs/{u1['id']}/messages", headers=auth)).json()
         assert [m["role"] for m in transcript] == ["user", "assistant", "user", "assistant"]
         assert json.dumps(transcript[1]["sources"]).count("d.txt") >= 1
+
+
+async def test_the_stream_ends_when_the_turn_does_not_at_the_next_poll() -> None:
+    """Every piece the turn streamed, in order, then the end as soon as the turn is over: a turn that streams
+    nothing (a handoff, a notice) used to wait for a 0.1 s poll before its `done` (issue 16)."""
+    sink, finish = QueueSink(), asyncio.Event()
+
+    async def turn() -> None:
+        await sink.delta("Two ")
+        await sink.reset()
+        await sink.delta("days")
+        await finish.wait()
+
+    task = asyncio.create_task(turn())
+    loop = asyncio.get_running_loop()
+    pieces: list[bytes] = []
+    ended_at = 0.0
+
+    async def read() -> None:
+        nonlocal ended_at
+        async for piece in sink.drain(task):
+            pieces.append(piece)
+        ended_at = loop.time()
+
+    reader = asyncio.create_task(read())
+    await asyncio.sleep(0.01)
+    finished_at = loop.time()
+    finish.set()
+    await reader
+    assert pieces == [sse("delta", {"text": "Two "}), sse("reset", {"text": ""}), sse("delta", {"text": "days"})]
+    assert ended_at - finished_at < 0.05  # the end is queued behind the last piece, not found by polling
