@@ -470,20 +470,27 @@ class InboxState(rx.State):
 
     async def _live_reload(self, context: AuthContext):
         """Reload what the page shows (a read shared with the pages woken by the same events); the title's
-        counter, and a notification when the queue grew."""
+        counter, and a notification when the queue grew. Which view and dialog the page shows is read without
+        the state's lock and checked under it before applying (read again if the page moved on meanwhile): one
+        lock, state write and delta per page and event instead of two (100 pages woken at once; issue 16)."""
         generation = get_event_hub().generation
-        async with self:
-            view, selected = self.view, self.selected
-        try:
-            snap = await _snapshot(context, view, selected, shared_after=generation)
-        except Exception as exc:  # the database briefly away or busy: the page stays live
-            if not LIVE_OUTAGES.report(exc, where="inbox live reload"):
-                log.exception("inbox live reload failed")
-            return None  # the next event reloads it
-        async with self:
-            grew = self._apply(snap)
-            title = self.queue_count
-            await self._share_count()
+        view, selected = self.view, self.selected
+        for _ in range(2):
+            try:
+                snap = await _snapshot(context, view, selected, shared_after=generation)
+            except Exception as exc:  # the database briefly away or busy: the page stays live
+                if not LIVE_OUTAGES.report(exc, where="inbox live reload"):
+                    log.exception("inbox live reload failed")
+                return None  # the next event reloads it
+            async with self:
+                if (self.view, self.selected) == (view, selected):
+                    grew = self._apply(snap)
+                    title = self.queue_count
+                    await self._share_count()
+                    break
+                view, selected = self.view, self.selected
+        else:
+            return None  # the page keeps moving: its own handlers read what it shows
         if grew > 0:
             return rx.call_script(f"window.chataiNotify && window.chataiNotify({title})")
         return rx.call_script(f"window.chataiTitle && window.chataiTitle({title})")
