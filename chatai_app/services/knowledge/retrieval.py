@@ -196,7 +196,14 @@ class QueryVector:
 def start_query_vector(embedding_model: str, query: str) -> QueryVector:
     provider = provider_for(embedding_model)
     query = normalized_query(query)
-    return QueryVector(provider.name, query, asyncio.ensure_future(provider.embed_query(query)))
+    task = asyncio.ensure_future(provider.embed_query(query))
+    task.add_done_callback(_seen)  # a failure nobody awaited (the turn did not search) is no 'never retrieved' log
+    return QueryVector(provider.name, query, task)
+
+
+def _seen(task: asyncio.Future[list[float]]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _vector_of(provider: EmbeddingProvider, query: str, early: QueryVector | None) -> asyncio.Future[list[float]]:
