@@ -37,7 +37,7 @@ from chatai_app.services import (
     smalltalk,
 )  # fmt: skip
 from chatai_app.services.assistants import get_assistant
-from chatai_app.services.early_embeddings import EarlyEmbeddings
+from chatai_app.services.early_embeddings import Conversation, EarlyEmbeddings
 from chatai_app.services.errors import ValidationFailed
 from chatai_app.services.knowledge import relevance, retrieval
 from chatai_app.services.llm import Completion, LLMProvider, LLMUnavailable, Prompt, provider_for
@@ -432,20 +432,19 @@ async def _turn(incoming: Incoming, text: str, sink: StreamSink, resume_unanswer
     conversation = (incoming.assistant_id, incoming.channel, incoming.external_chat_id)
     early = _early_embeddings.start(incoming.assistant_id, conversation, text)
     try:
-        return await _turn_with(incoming, text, sink, resume_unanswered, early)
+        return await _turn_with(incoming, text, sink, resume_unanswered, conversation, early)
     finally:
         if early is not None:
             early.cancel()
 
 
 async def _turn_with(
-    incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool, early: retrieval.QueryVector | None
-) -> TurnResult:
+    incoming: Incoming, text: str, sink: StreamSink, resume_unanswered: bool, conversation: Conversation,
+    early: retrieval.QueryVector | None,
+) -> TurnResult:  # fmt: skip
     started = time.perf_counter()
     stored, decision = await _intake(incoming, text)
-    _early_embeddings.learn(
-        stored.assistant, (incoming.assistant_id, incoming.channel, incoming.external_chat_id), stored.dialog_status
-    )
+    _early_embeddings.learn(stored.assistant, conversation, stored.dialog_status)
     mark_stored(stored.dialog_id, stored.message_id)
     result = TurnResult(stored.dialog_id, stored.message_id, "duplicate" if stored.duplicate else "answered")
     if stored.duplicate:

@@ -42,7 +42,8 @@ class EarlyEmbeddings:
 
     def learn(self, assistant: Assistant, conversation: Conversation, dialog_status: str) -> None:
         """What the intake read: the assistant's model for its next turns, whether a human has the conversation."""
-        self._remember(self._models, assistant.id, assistant.embedding_model if assistant.knowledge_enabled else None)
+        model = assistant.embedding_model if assistant.knowledge_enabled else _NO_KNOWLEDGE
+        self._remember(self._models, assistant.id, model)
         if dialog_status in (DialogStatus.waiting, DialogStatus.operator):
             self._remember(self._with_humans, conversation, None)
         else:
