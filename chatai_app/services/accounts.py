@@ -6,10 +6,12 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from chatai_app.models import Membership, PlatformRole, Tenant, TenantRole, User
 from chatai_app.models._base import utcnow
@@ -187,8 +189,10 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> A
     return await load_context(session=session, user_id=user.id)
 
 
-async def load_context(*, session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None = None) -> AuthContext:
-    """The user's context in `tenant_id` (or their first workspace); checks membership."""
+def context_query(
+    *, user_id: uuid.UUID | sa.BindParameter[Any], tenant_id: uuid.UUID | sa.BindParameter[Any] | None = None
+) -> Select[tuple[User, Tenant, Membership]]:
+    """User, workspace and membership of an active user in `tenant_id` (or their first workspace)."""
     stmt = (
         select(User, Tenant, Membership)
         .join(Membership, Membership.user_id == User.id)
@@ -196,17 +200,25 @@ async def load_context(*, session: AsyncSession, user_id: uuid.UUID, tenant_id: 
         .where(User.id == user_id, User.is_active)
         .order_by(Membership.created_at)
     )
-    if tenant_id is not None:
-        stmt = stmt.where(Tenant.id == tenant_id)
-    row = (await session.exec(stmt)).first()
-    if row is None:
-        raise PermissionDenied("No access to this workspace")
+    return stmt if tenant_id is None else stmt.where(Tenant.id == tenant_id)
+
+
+async def context_of(*, session: AsyncSession, row: tuple[User, Tenant, Membership]) -> AuthContext:
+    """The context of a row of `context_query`."""
     user, tenant, membership = row
     pending = False
     if user.platform_role == PlatformRole.admin and user.totp_enabled_at is None:
         pending = bool(await get_setting(session=session, key=ADMIN_2FA_POLICY))
     scope = of_membership(membership.role, membership.assistant_ids)
     return _context(user, tenant, membership.role, admin_needs_two_factor=pending, assistants=scope)
+
+
+async def load_context(*, session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None = None) -> AuthContext:
+    """The user's context in `tenant_id` (or their first workspace); checks membership."""
+    row = (await session.exec(context_query(user_id=user_id, tenant_id=tenant_id))).first()
+    if row is None:
+        raise PermissionDenied("No access to this workspace")
+    return await context_of(session=session, row=row)
 
 
 def _context(

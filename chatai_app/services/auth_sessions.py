@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatai_app.models import AuthSession
+from chatai_app.models import AuthSession, Tenant, User
 from chatai_app.models._base import utcnow
-from chatai_app.services.accounts import AuthContext, load_context
+from chatai_app.services.accounts import AuthContext, context_of, context_query, load_context
 from chatai_app.services.errors import AuthenticationRequired, NotFound
 from chatai_app.services.tokens import AccessClaims, hash_opaque_token, issue_access_token, new_opaque_token
 
@@ -75,9 +75,22 @@ async def resolve_session(*, session: AsyncSession, token: str, kind: str = "web
     return await load_context(session=session, user_id=row.user_id, tenant_id=row.tenant_id)
 
 
+_LIVE_CONTEXT = (  # built once: every API request runs it (issue 16)
+    context_query(user_id=sa.bindparam("user_id"), tenant_id=sa.bindparam("tenant_id"))
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.id == sa.bindparam("session_id"), AuthSession.tenant_id == Tenant.id,
+           AuthSession.revoked_at.is_(None), AuthSession.expires_at > sa.bindparam("now"))
+)  # fmt: skip
+
+
 async def context_for_access(*, session: AsyncSession, claims: AccessClaims) -> AuthContext:
     """The context behind an access token: its session must be live and belong to the token's user and tenant
-    (a token signed for someone else's id over one's own session is refused)."""
+    (a token signed for someone else's id over one's own session is refused). One statement for a live session
+    and its context (every API request makes it); the two steps again only to tell why a token is refused."""
+    params = {"user_id": claims.user_id, "tenant_id": claims.tenant_id, "session_id": claims.session_id,
+              "now": utcnow()}  # fmt: skip
+    if claims.tenant_id is not None and (found := (await session.exec(_LIVE_CONTEXT, params=params)).first()):
+        return await context_of(session=session, row=found)
     row = await session.get(AuthSession, claims.session_id)
     if row is None or not _is_live(row) or (row.user_id, row.tenant_id) != (claims.user_id, claims.tenant_id):
         raise AuthenticationRequired("This login was signed out")
@@ -169,7 +182,11 @@ async def revoke_user_session(*, session: AsyncSession, user_id: uuid.UUID, sess
 
 
 async def revoke_all(
-    *, session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None = None, keep_token: str = "",
+    *,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID | None = None,
+    keep_token: str = "",
     keep_session_id: uuid.UUID | None = None,
 ) -> int:
     """End every live session of a user (in one workspace, when given), except the caller's own (`keep_token` of a

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatai_app.models import AuditLog, BalanceTransaction, Plan, SystemSetting, Tenant
@@ -48,30 +48,47 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class Account:
-    """What a turn needs of its workspace: whether it is blocked, and its plan (one statement)."""
+    """What a turn needs of its workspace and the platform, in one statement: whether the workspace is blocked, its
+    plan, and the platform settings a turn reads (prices, per-token rates, alert thresholds). Passed as `settings=`
+    to the functions below, they are read once per turn, never stale."""
 
     blocked: bool
     plan: Plan
+    settings: dict[str, Any]
+
+
+def _account_statement() -> sa.Select[tuple[Any, Plan, dict[str, Any] | None]]:
+    settings = (
+        sa.select(sa.func.jsonb_object_agg(SystemSetting.key, SystemSetting.value))
+        .where(SystemSetting.key.in_(TURN_SETTING_KEYS))
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Tenant.blocked_at, Plan, sa.type_coerce(settings, JSONB))
+        .join(Plan, Plan.code == Tenant.plan_code)
+        .where(Tenant.id == sa.bindparam("tenant_id", type_=Tenant.__table__.c["id"].type))  # type: ignore[attr-defined]
+    )
+
+
+_ACCOUNT = _account_statement()  # built once (issue 16)
 
 
 async def account(*, session: AsyncSession, tenant_id: uuid.UUID) -> Account:
-    row = (
-        await session.exec(
-            sa.select(Tenant.blocked_at, Plan).join(Plan, Plan.code == Tenant.plan_code).where(Tenant.id == tenant_id)
-        )
-    ).first()
+    row = (await session.exec(_ACCOUNT, params={"tenant_id": tenant_id})).first()  # type: ignore[call-overload]
     if row is None:
         raise NotFound("Workspace not found")
-    return Account(row[0] is not None, row[1])
+    return Account(row[0] is not None, row[1], _with_defaults(row[2] or {}))
 
 
 async def turn_settings(*, session: AsyncSession) -> dict[str, Any]:
-    """The platform settings one turn reads (prices, per-token rates, alert thresholds), in one statement: passed
-    as `settings=` to the functions below, they are read once per turn, never stale."""
+    """The platform settings one turn reads (`account` reads them with the workspace)."""
     rows = await session.exec(
         sa.select(SystemSetting.key, SystemSetting.value).where(SystemSetting.key.in_(TURN_SETTING_KEYS))
     )
-    stored = {key: value for key, value in rows.all()}
+    return _with_defaults({key: value for key, value in rows.all()})
+
+
+def _with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
     return {key: stored[key] if key in stored else DEFAULTS.get(key) for key in TURN_SETTING_KEYS}
 
 
@@ -180,34 +197,46 @@ async def _record(
     return LedgerEntry(inserted, after, duplicate=False)
 
 
+def _take_statement() -> sa.Select[tuple[int | None, int | None]]:
+    """`_take`'s statement, built once (parameters: tenant_id, amount, floor, key, reference, meta)."""
+    columns = BalanceTransaction.__table__.c  # type: ignore[attr-defined]
+    tenant_id = sa.bindparam("tenant_id", type_=columns["tenant_id"].type)
+    amount = sa.bindparam("amount", type_=sa.Integer())
+    moved = (
+        sa.update(Tenant)
+        .where(Tenant.id == tenant_id, Tenant.balance_minor - amount >= sa.bindparam("floor", type_=sa.Integer()))
+        .values(balance_minor=Tenant.balance_minor - amount)
+        .returning(Tenant.balance_minor)
+        .cte("moved")
+    )
+    values = {
+        "tenant_id": tenant_id, "type": sa.literal("charge", columns["type"].type), "amount_minor": -amount,
+        "idempotency_key": sa.bindparam("key", type_=columns["idempotency_key"].type),
+        "reference": sa.bindparam("reference", type_=columns["reference"].type),
+        "meta": sa.bindparam("meta", type_=columns["meta"].type),
+    }  # fmt: skip
+    inserted = (
+        insert(BalanceTransaction)
+        .from_select([*values, "balance_after_minor"], sa.select(*values.values(), moved.c.balance_minor))
+        .on_conflict_do_nothing(constraint="uq_balance_tx_idempotency")
+        .returning(BalanceTransaction.id)
+        .cte("inserted")
+    )
+    return sa.select(sa.select(moved.c.balance_minor).scalar_subquery(), sa.select(inserted.c.id).scalar_subquery())
+
+
+_TAKE = _take_statement()
+
+
 async def _take(
     session: AsyncSession, tenant_id: uuid.UUID, amount: int, key: str, reference: str, meta: dict[str, Any], floor: int
 ) -> LedgerEntry | None:
     """A charge in one statement: the balance moves when it stays at or above `floor`, and the ledger row is written
     with the balance after. A repeated key moves it back (the tenant's row stays locked by this transaction) and
     returns the first charge; None when the balance does not allow it."""
-    moved = (
-        sa.update(Tenant)
-        .where(Tenant.id == tenant_id, Tenant.balance_minor - amount >= floor)
-        .values(balance_minor=Tenant.balance_minor - amount)
-        .returning(Tenant.balance_minor)
-        .cte("moved")
-    )
-    columns = BalanceTransaction.__table__.c  # type: ignore[attr-defined]
-    values = {"tenant_id": tenant_id, "type": "charge", "amount_minor": -amount, "idempotency_key": key,
-              "reference": reference, "meta": meta}  # fmt: skip
-    source = sa.select(*(sa.literal(v, columns[n].type) for n, v in values.items()), moved.c.balance_minor)
-    inserted = (
-        insert(BalanceTransaction)
-        .from_select([*values, "balance_after_minor"], source)
-        .on_conflict_do_nothing(constraint="uq_balance_tx_idempotency")
-        .returning(BalanceTransaction.id)
-        .cte("inserted")
-    )
-    after, row_id = (
-        await session.exec(sa.select(sa.select(moved.c.balance_minor).scalar_subquery(),
-                                     sa.select(inserted.c.id).scalar_subquery()))
-    ).one()  # fmt: skip
+    params = {"tenant_id": tenant_id, "amount": amount, "floor": floor, "key": key, "reference": reference,
+              "meta": meta}  # fmt: skip
+    after, row_id = (await session.exec(_TAKE, params=params)).one()  # type: ignore[call-overload]
     if row_id is not None:
         return LedgerEntry(row_id, after, duplicate=False)
     if after is not None:  # the key was used before: the balance goes back

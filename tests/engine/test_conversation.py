@@ -100,6 +100,22 @@ async def test_repeated_channel_message_is_handled_once(shop: Workspace, clean_d
     assert _rows(clean_db, "SELECT count(*) FROM balance_transactions WHERE type = 'charge'") == [(1,)]
 
 
+async def test_a_new_message_marks_its_dialog_unread_and_reopens_it_a_redelivered_one_does_not(
+    shop: Workspace, clean_db: str
+) -> None:
+    """The message and its dialog's update are one statement (issue 16): a redelivery touches neither."""
+    first = await conversation.handle_incoming(_say(shop, "hello there", message_id="tg-1"))
+    dialog = f"SELECT status, unread_count, last_message_at FROM dialogs WHERE id = '{first.dialog_id}'"
+    status, unread, seen_at = _rows(clean_db, dialog)[0]
+    assert (status, unread) == ("ai", 1) and seen_at is not None
+    await conversation.handle_incoming(_say(shop, "hello there", message_id="tg-1"))  # the channel delivers it again
+    assert _rows(clean_db, dialog) == [("ai", 1, seen_at)]
+    _rows(clean_db, f"UPDATE dialogs SET status = 'closed' WHERE id = '{first.dialog_id}' RETURNING id")
+    await conversation.handle_incoming(_say(shop, "one more thing", message_id="tg-2"))
+    status, unread, later = _rows(clean_db, dialog)[0]
+    assert (status, unread) == ("ai", 2) and later > seen_at
+
+
 async def test_keyword_hands_off_and_the_ai_then_stays_silent(shop: Workspace, clean_db: str) -> None:
     await _with_knowledge(shop)
     handed = await conversation.handle_incoming(_say(shop, "Позовите оператора, пожалуйста"))
