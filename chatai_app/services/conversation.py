@@ -248,17 +248,18 @@ async def _save_message(
         return message.id
 
 
+_RECENT = (
+    select(DialogMessage.role, DialogMessage.content)
+    .where(DialogMessage.dialog_id == sa.bindparam("dialog_id"), DialogMessage.id < sa.bindparam("before_id"),
+           DialogMessage.role.in_(("user", "assistant", "operator")), DialogMessage.status == "ok")
+    .order_by(DialogMessage.id.desc())
+    .limit(HISTORY_MESSAGES)
+)  # fmt: skip
+
+
 async def _recent(session: AsyncSession, dialog_id: uuid.UUID, before_id: int) -> list[tuple[str, str]]:
     """The conversation before a message, newest first: (role, text)."""
-    rows = (
-        await session.exec(
-            select(DialogMessage.role, DialogMessage.content)
-            .where(DialogMessage.dialog_id == dialog_id, DialogMessage.id < before_id,
-                   DialogMessage.role.in_(("user", "assistant", "operator")), DialogMessage.status == "ok")
-            .order_by(DialogMessage.id.desc())
-            .limit(HISTORY_MESSAGES)
-        )
-    ).all()  # fmt: skip
+    rows = (await session.exec(_RECENT, params={"dialog_id": dialog_id, "before_id": before_id})).all()  # type: ignore[call-overload]
     return [(role, content) for role, content in rows]
 
 
