@@ -1,6 +1,7 @@
 """Every benchmark in benchmarks/ at its smallest size, so a benchmark that breaks fails the default suite.
 
-Seconds each and no timing assertions: the numbers come from `python -m benchmarks.<name>` at full size.
+Seconds each and no timing assertions: the numbers come from `python -m benchmarks.<name>` at full size (each
+runs with `--out -` where the script saves by default, so the suite never overwrites the committed results).
 Each runs its real CLI in its own process (as its docstring shows), on this session's database (emptied
 first) instead of a new embedded PostgreSQL; the retrieval evaluation runs in process on one article per
 language. The two that need `chatai run` and a browser (inbox_latency, startup) run in
@@ -31,7 +32,9 @@ def _bench(name: str, *args: str, database_url: str, timeout_s: float = 120) -> 
 
 
 def test_engine_overhead(clean_db: str) -> None:
-    report = _bench("engine_overhead", "--messages", "6", "--concurrency", "2", "--warmup", "1", database_url=clean_db)
+    report = _bench(
+        "engine_overhead", "--messages", "6", "--concurrency", "2", "--warmup", "1", "--out", "-", database_url=clean_db
+    )
     assert (report["sequential"]["messages"], report["concurrent"]["messages"]) == (2, 6)
 
 
@@ -64,7 +67,7 @@ def test_fleet_burst(clean_db: str) -> None:
 
 def test_knowledge_scale(clean_db: str) -> None:
     report = _bench(
-        "knowledge_scale", "--chunks", "100", "--queries", "2", "--pages", "1", "--paragraphs", "4",
+        "knowledge_scale", "--chunks", "100", "--queries", "2", "--pages", "1", "--paragraphs", "4", "--out", "-",
         database_url=clean_db,
     )  # fmt: skip
     assert report["ingestion"]["pages"] == 1 and report["search"]["chunks"] == 100
