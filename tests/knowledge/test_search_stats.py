@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import psycopg
+import sqlalchemy as sa
 
 from chatai_app.db import session_scope
 from chatai_app.services import assistants
-from chatai_app.services.knowledge import documents, qa
+from chatai_app.services.knowledge import documents, qa, retrieval
 from chatai_app.services.knowledge.evaluation import article_text
 from tests.knowledge.conftest import Workspace, drain_queue, xquad
 
@@ -129,3 +130,19 @@ async def test_search_reads_only_the_sources_the_assistant_has(clean_db: str, sh
     await drain_queue()
     hits = await _search(shop, "Do you deliver on Sundays?")
     assert hits[0].kind == "qa" and hits[0].answer == "No, Monday to Saturday."
+
+
+async def test_the_vector_queries_run_under_the_search_hnsw_settings(clean_db: str, shop: Workspace) -> None:
+    """The search sets them with its first statement (issue 16: a round trip of its own before): they hold for the
+    rest of its transaction, where the vector queries run, and end with it."""
+    async with session_scope() as session:
+        await documents.add_document(session=session, tenant_id=shop.tenant_id, assistant_id=shop.assistant_id,
+                                     filename="delivery.txt", data=b"# Delivery\n\nTwo days by courier.")  # fmt: skip
+    await drain_queue()
+    settings = sa.text("SELECT current_setting('hnsw.ef_search', true), current_setting('hnsw.iterative_scan', true)")
+    async with session_scope() as session:
+        hits = await retrieval.search(session=session, tenant_id=shop.tenant_id, assistant_id=shop.assistant_id,
+                                      query="How long does delivery take?", mode="vector")  # fmt: skip
+        assert hits and tuple((await session.exec(settings)).one()) == (str(retrieval.HNSW_EF_SEARCH), "relaxed_order")
+    async with session_scope() as session:
+        assert tuple((await session.exec(settings)).one()) != (str(retrieval.HNSW_EF_SEARCH), "relaxed_order")

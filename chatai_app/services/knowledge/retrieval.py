@@ -32,11 +32,11 @@ BM25_K1, BM25_B = 1.2, 0.75
 HNSW_EF_SEARCH = 100
 WIDE_MATCH = 3000  # candidates by any shared lexeme while their frequencies sum to at most this
 MAX_PAIRED = 6  # beyond it, chunks sharing two of this many rarest lexemes
-# One round trip for both settings of this transaction's vector queries.
-VECTOR_SETTINGS = (
-    f"SELECT set_config('hnsw.ef_search', '{HNSW_EF_SEARCH}', true), "
-    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+# Both settings of this transaction's vector queries (the search sets them with its first statement, _SCOPE_SQL).
+VECTOR_SETTING_CALLS = (
+    f"set_config('hnsw.ef_search', '{HNSW_EF_SEARCH}', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"
 )
+VECTOR_SETTINGS = f"SELECT {VECTOR_SETTING_CALLS}"
 
 # An OR-query of the question's lexemes under both configurations (`websearch_to_tsquery` would AND them).
 OR_QUERY = """
@@ -227,8 +227,8 @@ class _Scope:
     sources: tuple[tuple[str, str], ...]  # (kind, table) of the sources that hold rows: 'chunk', 'qa'
 
 
-_SCOPE_SQL = sa.text("""
-    SELECT a.embedding_model,
+_SCOPE_SQL = sa.text(f"""
+    SELECT a.embedding_model, {VECTOR_SETTING_CALLS},
            EXISTS (SELECT 1 FROM search_scope_stats s WHERE s.tenant_id = a.tenant_id AND s.assistant_id = a.id
                       AND s.source = 'chunk' AND s.n > 0) AS chunks,
            EXISTS (SELECT 1 FROM search_scope_stats s WHERE s.tenant_id = a.tenant_id AND s.assistant_id = a.id
@@ -240,7 +240,8 @@ _SCOPE_SQL = sa.text("""
 async def _scope(session: AsyncSession, scope: dict[str, object]) -> _Scope:
     """The assistant's embedding model and which of its sources hold rows (search_scope_stats counts them exactly,
     migration 0013): an assistant without Q&A pairs, the common case, skips three queries. NotFound for another
-    workspace's assistant."""
+    workspace's assistant. The same statement sets the transaction's HNSW settings for the vector queries (one row:
+    each call runs once; a round trip of its own before, issue 16)."""
     row = (await session.exec(_SCOPE_SQL, params=scope)).first()  # type: ignore[call-overload]
     if row is None:
         raise NotFound("Assistant not found")
@@ -261,8 +262,7 @@ async def _rankings(
                 session, _fts_sql(table, kind), {**scope, "q": query, "limit": CANDIDATES}
             )
     if vector_of is not None:
-        vector = found.vector = await vector_of
-        await session.exec(sa.text(VECTOR_SETTINGS))
+        vector = found.vector = await vector_of  # the HNSW settings: set by _scope in this transaction
         params = {**scope, "vector": str(vector), "model": model, "limit": CANDIDATES}
         for kind, table in sources:
             found.lists[f"{kind}:vector"] = await _ranked(session, _vector_sql(table, len(vector)), params)
