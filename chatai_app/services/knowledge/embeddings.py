@@ -89,12 +89,12 @@ class OfflineE5Provider:
             return self._model.query(texts).tolist()
 
     def _asked_questions(self, texts: list[str]) -> list[list[float]]:
-        """Questions of conversations: a lone one on every core (the fastest answer), a batch on one core. A batch
-        means a busy server, whose event loop needs the other core: one OpenMP thread spends ~15% less CPU a
-        question than two (31.6 vs 38.6 ms here), and through the chat API at 64 conversations 4 alternating runs
-        gave 23.3 against 20.4 messages/s (issue 16)."""
+        """Questions of conversations: a lone one on every core (the fastest answer), a batch on every core but
+        one. A batch means a busy server, whose event loop needs a core of its own: on 2 cores one OpenMP thread
+        spends ~15% less CPU a question than two (31.6 vs 38.6 ms), and through the chat API at 64 conversations 4
+        alternating runs gave 23.3 against 20.4 messages/s (issue 16)."""
         with self._lock:
-            self._threads.use(1 if len(texts) > 1 else None)
+            self._threads.use(self._threads.all_but_one if len(texts) > 1 else None)
             return self._model.query(texts).tolist()
 
     async def _in_model_thread(
@@ -134,6 +134,10 @@ class _ThreadCount:
         get_max = getattr(lib, "omp_get_max_threads", None)
         self._all = int(get_max()) if get_max is not None else 1  # OMP_NUM_THREADS or the cores
         self._current = self._all
+
+    @property
+    def all_but_one(self) -> int:
+        return max(1, self._all - 1)
 
     def use(self, threads: int | None) -> None:
         """`threads` for the next calls; None: all (the default)."""
