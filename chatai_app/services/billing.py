@@ -21,7 +21,7 @@ from chatai_app.services.settings_store import DEFAULTS, get_setting
 
 __all__ = [
     "Account", "InsufficientFunds", "LedgerEntry", "account", "authorize_reply", "balance", "charge", "credit",
-    "get_setting", "turn_settings",
+    "get_setting",
 ]  # fmt: skip
 
 CHANNEL_PRICE_KEYS = {"widget": "pricing.widget_message_minor"}
@@ -66,7 +66,7 @@ def _account_statement() -> sa.Select[tuple[Any, Plan, dict[str, Any] | None]]:
     return (
         sa.select(Tenant.blocked_at, Plan, sa.type_coerce(settings, JSONB))
         .join(Plan, Plan.code == Tenant.plan_code)
-        .where(Tenant.id == sa.bindparam("tenant_id", type_=Tenant.__table__.c["id"].type))  # type: ignore[attr-defined]
+        .where(Tenant.id == sa.bindparam("tenant_id"))
     )
 
 
@@ -77,19 +77,9 @@ async def account(*, session: AsyncSession, tenant_id: uuid.UUID) -> Account:
     row = (await session.exec(_ACCOUNT, params={"tenant_id": tenant_id})).first()  # type: ignore[call-overload]
     if row is None:
         raise NotFound("Workspace not found")
-    return Account(row[0] is not None, row[1], _with_defaults(row[2] or {}))
-
-
-async def turn_settings(*, session: AsyncSession) -> dict[str, Any]:
-    """The platform settings one turn reads (`account` reads them with the workspace)."""
-    rows = await session.exec(
-        sa.select(SystemSetting.key, SystemSetting.value).where(SystemSetting.key.in_(TURN_SETTING_KEYS))
-    )
-    return _with_defaults({key: value for key, value in rows.all()})
-
-
-def _with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
-    return {key: stored[key] if key in stored else DEFAULTS.get(key) for key in TURN_SETTING_KEYS}
+    stored = row[2] or {}
+    settings = {key: stored[key] if key in stored else DEFAULTS.get(key) for key in TURN_SETTING_KEYS}
+    return Account(row[0] is not None, row[1], settings)
 
 
 async def _setting(session: AsyncSession, key: str, settings: dict[str, Any] | None) -> Any:
@@ -119,7 +109,7 @@ async def authorize_reply(
     """Reserve the price of one reply before it is generated (charged now, once per `turn_key`); a turn
     that ends without a reply gives it back with `release_reply`. InsufficientFunds when it does not fit,
     so concurrent turns can never answer more replies than the balance pays for. `plan` and `settings`
-    (`account`, `turn_settings`): what the caller read already."""
+    (`account`, `Account.settings`): what the caller read already."""
     plan = plan or await plans.plan_of(session=session, tenant_id=tenant_id)
     await plans.ensure_within(session=session, tenant_id=tenant_id, resource="messages_per_month", plan=plan)
     price = await price_of_reply(session=session, channel=channel, settings=settings)
@@ -258,7 +248,7 @@ async def charge(
     settings: dict[str, Any] | None = None,
 ) -> LedgerEntry:
     """Take `amount` (>0) off the balance once per idempotency key; InsufficientFunds if it would go negative.
-    `plan`, `settings`: the tenant's plan and `turn_settings` when the caller read them already."""
+    `plan`, `settings`: the tenant's plan and `Account.settings` when the caller read them already."""
     floor = _floor(plan or await plans.plan_of(session=session, tenant_id=tenant_id))
     entry = await _take(session, tenant_id, amount, idempotency_key, reference, meta or {}, floor)
     if entry is None:

@@ -452,7 +452,7 @@ def _miss_update(missed: bool) -> sa.Update:
     bound = _bound(Dialog, "last_message_at")
     return (
         sa.update(Dialog)
-        .where(Dialog.id == _bound(DialogMessage, "dialog_id")["dialog_id"])
+        .where(Dialog.id == sa.bindparam("v_dialog_id"))  # the reply's own dialog_id in _reply_insert
         .values(last_message_at=bound["last_message_at"], last_error="",
                 meta=meta.op("||")(sa.func.jsonb_build_object("misses", misses)))
         .returning(Dialog.meta["misses"].as_integer().label("misses"))
