@@ -3,7 +3,8 @@
 `add_website` stores a `knowledge_sources` row and a crawl job in one transaction; the job worker runs
 `crawl_source` (never a request handler). A crawl stays on the start URL's host, follows links breadth-first up to
 `max_depth` and reads the sitemaps (the given one, or those robots.txt names, or /sitemap.xml), up to `max_pages`
-pages; it obeys robots.txt, waits `crawl_interval_s` (1 s) between requests to a host, follows at most 5 redirects
+pages; it obeys robots.txt, sends one request at a time to a host, each
+`crawl_interval_s` (1 s) after the previous one ended, follows at most 5 redirects
 (each hop checked again), skips pages over `crawl_max_page_bytes` and what is not HTML or text. The main text of
 each page is extracted with trafilatura; a page becomes a document (its title as the name, its URL as the source
 link shown with answers). A re-crawl re-indexes the pages whose text changed, adds new ones and drops the pages
@@ -17,6 +18,7 @@ checked (the hostname is kept for the Host header and TLS), so DNS cannot swap i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import logging
@@ -25,6 +27,7 @@ import socket
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
@@ -194,54 +197,65 @@ class Fetcher:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def _polite(self, host: str) -> None:
+    @contextlib.asynccontextmanager
+    async def _turn(self, host: str) -> AsyncIterator[None]:
+        """One request to `host` at a time, starting `interval` after the previous one to it ended."""
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
             wait = self._last_request.get(host, 0.0) + self.interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._last_request[host] = time.monotonic()
+            try:
+                yield
+            finally:
+                self._last_request[host] = time.monotonic()
 
     async def get(self, url: str, *, max_bytes: int | None = None) -> Response:
-        import httpx
-
         limit = max_bytes or self.max_bytes
         for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            address = await resolve_public(parts.hostname or "", port)
-            target = urlunsplit((parts.scheme, _netloc(address, parts.port), parts.path or "/", parts.query, ""))
-            await self._polite(_host_key(url))
-            request = self._client.build_request(
-                "GET", target, headers={"Host": parts.netloc, "User-Agent": USER_AGENT, "Accept": "*/*"},
-                extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {},
-            )  # fmt: skip
-            try:
-                response = await self._client.send(request, stream=True)
-            except httpx.HTTPError as exc:
-                return Response(url, 0, "", b"", error=f"{type(exc).__name__}")
-            try:
-                if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
-                    following = normalise_url(response.headers["location"], url)
-                    if following is None:
-                        return Response(url, response.status_code, "", b"", error="bad redirect")
-                    url = following
-                    continue
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                declared = int(response.headers.get("content-length") or 0)
-                if declared > limit:
-                    return Response(url, response.status_code, content_type, b"", too_large=True)
-                body = bytearray()
-                async for piece in response.aiter_bytes():
-                    body += piece
-                    if len(body) > limit:
-                        return Response(url, response.status_code, content_type, b"", too_large=True)
-                return Response(url, response.status_code, content_type, bytes(body))
-            except httpx.HTTPError as exc:
-                return Response(url, 0, "", b"", error=f"{type(exc).__name__}")
-            finally:
-                await response.aclose()
+            async with self._turn(_host_key(url)):
+                response, following = await self._get_once(url, limit)
+            if following is None:
+                return response
+            url = following
         return Response(url, 0, "", b"", error="too many redirects")
+
+    async def _get_once(self, url: str, limit: int) -> tuple[Response, str | None]:
+        """One GET without following: (the response, or the checked URL it redirects to)."""
+        import httpx
+
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = await resolve_public(parts.hostname or "", port)
+        target = urlunsplit((parts.scheme, _netloc(address, parts.port), parts.path or "/", parts.query, ""))
+        request = self._client.build_request(
+            "GET", target, headers={"Host": parts.netloc, "User-Agent": USER_AGENT, "Accept": "*/*"},
+            extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {},
+        )  # fmt: skip
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            return Response(url, 0, "", b"", error=f"{type(exc).__name__}"), None
+        try:
+            if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+                following = normalise_url(response.headers["location"], url)
+                if following is None:
+                    return Response(url, response.status_code, "", b"", error="bad redirect"), None
+                return Response(url, response.status_code, "", b""), following
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > limit:
+                return Response(url, response.status_code, content_type, b"", too_large=True), None
+            body = bytearray()
+            async for piece in response.aiter_bytes():
+                body += piece
+                if len(body) > limit:
+                    return Response(url, response.status_code, content_type, b"", too_large=True), None
+            return Response(url, response.status_code, content_type, bytes(body)), None
+        except httpx.HTTPError as exc:
+            return Response(url, 0, "", b"", error=f"{type(exc).__name__}"), None
+        finally:
+            await response.aclose()
 
 
 def _netloc(address: str, port: int | None) -> str:
