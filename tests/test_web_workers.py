@@ -8,6 +8,7 @@ server keeps answering; without it granian shuts everything down, which is what 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -93,7 +94,7 @@ def test_a_killed_web_worker_is_replaced(respawn: bool, tmp_path: Path) -> None:
         env["GRANIAN_RESPAWN_FAILED_WORKERS"] = "true"
     log = (tmp_path / "granian.log").open("wb")
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)  # fmt: skip
+                              stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     try:
         assert _wait(lambda: _both_serve(server, port), 60), (tmp_path / "granian.log").read_text()
         first = _workers(server)
@@ -111,4 +112,8 @@ def test_a_killed_web_worker_is_replaced(respawn: bool, tmp_path: Path) -> None:
                 server.wait(20)
             except subprocess.TimeoutExpired:
                 server.kill()
+        # Granian leaves a worker running when it exits on a dead one, or after SIGTERM when it had respawned
+        # one: the whole group goes, as `chatai run` stops its web server (runner.py, killpg).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
         log.close()

@@ -45,10 +45,10 @@ def _ago(moment: datetime | None) -> str:
 
 
 def _item(i: inbox.InboxItem) -> dict[str, str]:
+    waited, _, waited_unit = _ago(i.waiting_since).partition(" ")
     return {
         "id": str(i.id), "user": i.user, "contact": i.contact, "channel": i.channel, "assistant": i.assistant_name,
-        "status": i.status, "priority": str(i.priority), "waited": _ago(i.waiting_since).partition(" ")[0],
-        "waited_unit": _ago(i.waiting_since).partition(" ")[2],
+        "status": i.status, "priority": str(i.priority), "waited": waited, "waited_unit": waited_unit,
         "unread": str(i.unread) if i.unread else "", "operator": i.operator_name, "preview": i.preview,
         "visitor_no": str(i.visitor_no) if i.visitor_no else "", "language": i.language, "page": i.page,
     }  # fmt: skip
@@ -61,7 +61,7 @@ def _line(m: dialogs.MessageOut) -> dict[str, str]:
 
 @dataclass
 class _Snapshot:
-    items: list[inbox.InboxItem]
+    items: list[dict[str, str]]  # rows as the page shows them, built once for every page sharing the read
     counts: dict[str, int]
     colleagues: list[dict[str, str]]
     header: dict[str, str]
@@ -69,10 +69,11 @@ class _Snapshot:
     earlier: list[dict[str, str]]
 
 
-async def _items(context: AuthContext, view: str) -> list[inbox.InboxItem]:
+async def _items(context: AuthContext, view: str) -> list[dict[str, str]]:
     async with session_scope() as session:
-        return await inbox.list_inbox(session=session, tenant_id=context.tenant_id, operator_id=context.user_id,
-                                      view=view, assistants=context.assistants)  # fmt: skip
+        found = await inbox.list_inbox(session=session, tenant_id=context.tenant_id, operator_id=context.user_id,
+                                       view=view, assistants=context.assistants)  # fmt: skip
+    return [_item(i) for i in found]
 
 
 async def _counts(context: AuthContext) -> dict[str, int]:
@@ -207,12 +208,17 @@ class InboxState(rx.State):
         return self._apply(await _snapshot(context, self.view, self.selected))
 
     def _apply(self, snap: _Snapshot) -> int:
+        """Only what changed is set: an unchanged list would still be type-checked, serialised and sent to the
+        page (100 open inboxes woken by one event). Rows shared with other pages are copied, never aliased."""
         grew = snap.counts["queue"] - self.queue_count
-        self.items = [_item(i) for i in snap.items]
-        self.queue_count, self.mine_count = snap.counts["queue"], snap.counts["mine"]
-        self.unread_total = snap.counts["unread"]
-        self.colleagues, self.header, self.messages = snap.colleagues, snap.header, snap.messages
-        self.earlier = snap.earlier
+        shown = {"queue_count": snap.counts["queue"], "mine_count": snap.counts["mine"],
+                 "unread_total": snap.counts["unread"], "colleagues": snap.colleagues, "header": snap.header,
+                 "messages": snap.messages, "earlier": snap.earlier}  # fmt: skip
+        if self.items != snap.items:
+            self.items = [dict(row) for row in snap.items]
+        for name, value in shown.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
         return grew
 
     @rx.var
@@ -496,8 +502,9 @@ class InboxState(rx.State):
         return rx.call_script(f"window.chataiTitle && window.chataiTitle({title})")
 
 
-async def _settle(queue: asyncio.Queue, quiet_s: float = 0.03, at_most_s: float = 0.15) -> None:
-    """Let a burst of events arrive; they are covered by the reload that follows."""
+async def _settle(queue: asyncio.Queue, quiet_s: float = 0.01, at_most_s: float = 0.15) -> None:
+    """Let a burst of events arrive; they are covered by the reload that follows. One action's events are
+    published back to back (a handoff and its notice arrive within a few ms), so a short quiet ends the burst."""
     loop = asyncio.get_running_loop()
     until = loop.time() + at_most_s
     while loop.time() < until:
