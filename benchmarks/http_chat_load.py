@@ -1,7 +1,7 @@
 """A burst of concurrent chats through the HTTP API, then the widget abuse run (issue 11).
 
     python -m benchmarks.http_chat_load [--concurrency 200] [--articles 6] [--abuse-loops 30]
-                                        [--conversations 64] [--turns 4] [--sustained-only]
+                                        [--conversations 64] [--turns 8] [--warmup-turns 1] [--sustained-only]
 
 The API (`chatai_app.api.app:build_server`, with its request guard) runs under granian in its own process
 on DATABASE_URL or an embedded PostgreSQL. Part 1: `--concurrency` conversations each send one message to
@@ -9,9 +9,11 @@ on DATABASE_URL or an embedded PostgreSQL. Part 1: `--concurrency` conversations
 all 200, no 5xx, no timeouts), p50/p95/p99/max and messages/s. Part 2: the attack from the report, loops of
 `POST /visitor` + two `POST /messages` without an Origin from one address against an assistant with no
 allow-list: how many were refused (429) and what the tenant was charged compared with the limits.
-Part 3 (issue 16): `--conversations` conversations at once, each sending `--turns` different questions one after
-the other: messages/s, errors, p50/p99; beside it the floor, the embedding model's own questions/s embedding the
-same questions in batches (as the engine batches concurrent questions) in this process. `--sustained-only` runs
+Part 3 (issue 16): `--conversations` conversations at once, each sending `--warmup-turns` untimed and then
+`--turns` timed different questions one after the other (a throughput is read in steady state, not while the
+server loads its model and fills its pools): messages/s, errors, p50/p99; beside it the floor, the embedding
+model's own questions/s embedding the same questions in batches (as the engine batches concurrent questions) in
+this process. `--sustained-only` runs
 part 3 alone and saves it to results/http_chat_sustained.json.
 """
 
@@ -63,25 +65,30 @@ async def burst(client: httpx.AsyncClient, assistant_id: str, auth: dict[str, st
 
 
 async def sustained(client: httpx.AsyncClient, assistant_id: str, auth: dict[str, str], questions: list[str],
-                    conversations: int, turns: int) -> dict[str, object]:  # fmt: skip
+                    conversations: int, turns: int, warmup_turns: int = 1) -> dict[str, object]:  # fmt: skip
+    """Every conversation first sends `warmup_turns` untimed messages (the server's model loads, its pools fill,
+    each conversation exists), then `turns` timed ones."""
     path = f"/api/v1/assistants/{assistant_id}/chat"
     results: list[tuple[int, float]] = []
 
-    async def conversation(n: int) -> None:
-        for turn in range(turns):  # a different question each turn (no repeat handoff, no cached vector)
+    async def conversation(n: int, first: int, last: int, timed: bool) -> None:
+        for turn in range(first, last):  # a different question each turn (no repeat handoff, no cached vector)
             text = f"{questions[(n + turn) % len(questions)]} ({n}.{turn})"
             status, ms = await _chat(client, path, auth, text, 1000 + n)
-            results.append((status, ms))
+            if timed:
+                results.append((status, ms))
 
+    await asyncio.gather(*(conversation(n, 0, warmup_turns, False) for n in range(conversations)))
     started = time.perf_counter()
-    await asyncio.gather(*(conversation(n) for n in range(conversations)))
+    await asyncio.gather(*(conversation(n, warmup_turns, warmup_turns + turns, True) for n in range(conversations)))
     wall = time.perf_counter() - started
     latencies = [ms for _, ms in results]
     errors = sum(status != 200 for status, _ in results)
     statuses: dict[str, int] = {}
     for status, _ in results:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    return {"conversations": conversations, "turns": turns, "messages": len(results), "errors": errors,
+    return {"conversations": conversations, "turns": turns, "warmup_turns": warmup_turns, "messages": len(results),
+            "errors": errors,
             "statuses": statuses,
             "messages_per_s": round(len(results) / wall, 1), "p50_ms": round(statistics.median(latencies), 1),
             "p99_ms": round(_percentile(latencies, 0.99), 1), "wall_s": round(wall, 2)}  # fmt: skip
@@ -147,7 +154,7 @@ async def abuse(client: httpx.AsyncClient, loops: int) -> dict[str, object]:
 
 
 async def run(base_url: str, *, concurrency: int, articles: int, loops: int, conversations: int = 64,
-              turns: int = 4, sustained_only: bool = False) -> dict[str, object]:  # fmt: skip
+              turns: int = 8, warmup_turns: int = 1, sustained_only: bool = False) -> dict[str, object]:  # fmt: skip
     from chatai_app.db import dispose_engines
     from chatai_app.services.knowledge.evaluation import load_questions
     from tests.knowledge.conftest import xquad
@@ -160,7 +167,7 @@ async def run(base_url: str, *, concurrency: int, articles: int, loops: int, con
             assistant_id, auth, chunks = await _workspace(client, data, articles)
             loaded = None if sustained_only else await burst(client, assistant_id, auth, questions, concurrency)
             abused = None if sustained_only else await abuse(client, loops)
-            steady = await sustained(client, assistant_id, auth, questions, conversations, turns)
+            steady = await sustained(client, assistant_id, auth, questions, conversations, turns, warmup_turns)
         floor = await embedder_floor(questions, conversations * turns)
     finally:
         await dispose_engines()
@@ -178,7 +185,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--articles", type=int, default=6)
     parser.add_argument("--abuse-loops", type=int, default=30)
     parser.add_argument("--conversations", type=int, default=64)
-    parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--turns", type=int, default=8, help="timed turns per conversation")
+    parser.add_argument("--warmup-turns", type=int, default=1, help="untimed turns per conversation first")
     parser.add_argument("--sustained-only", action="store_true", help="part 3 alone (http_chat_sustained.json)")
     parser.add_argument("--out", type=Path, default=RESULTS / "http_chat_load.json", help="'-' to not save")
     args = parser.parse_args(argv)
@@ -194,7 +202,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     try:
         result = asyncio.run(run(f"http://127.0.0.1:{port}", concurrency=args.concurrency, articles=args.articles,
                                  loops=args.abuse_loops, conversations=args.conversations,
-                                 turns=args.turns, sustained_only=args.sustained_only))  # fmt: skip
+                                 turns=args.turns, warmup_turns=args.warmup_turns,
+                                 sustained_only=args.sustained_only))  # fmt: skip
     finally:
         server.terminate()
         server.wait(20)

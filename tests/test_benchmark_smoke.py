@@ -91,10 +91,11 @@ async def test_retrieval_eval(clean_db: str) -> None:
 
 def test_http_chat_load(clean_db: str) -> None:
     report = _bench(
-        "http_chat_load", "--concurrency", "4", "--articles", "1", "--abuse-loops", "12", "--out", "-",
-        database_url=clean_db,
+        "http_chat_load", "--concurrency", "4", "--articles", "1", "--abuse-loops", "12", "--conversations", "4",
+        "--turns", "2", "--out", "-", database_url=clean_db,
     )  # fmt: skip
     assert report["burst"]["errors"] == 0 and report["burst"]["statuses"] == {"200": 4}
+    assert report["sustained"]["statuses"] == {"200": 8}  # 4 conversations x 2 timed turns (the warm-up untimed)
     assert report["widget_abuse"]["responses"]["429"] == 2  # the 11th and 12th new visitor from one address
 
 
