@@ -72,7 +72,7 @@ def _overlapped(data: dict[str, Any]) -> str:
 
 
 # The fleet's runs shown (fleet_burst.json keeps every labelled run): the latest burst and the engine alone beside it.
-FLEET_RUN, FLEET_FLOOR = "after_issue16_stop25", "engine_floor_issue16_stop25"
+FLEET_RUN, FLEET_FLOOR = "after_issue16_stop26", "engine_floor_issue16_stop26"
 
 
 def _rss_floor(run: dict[str, Any]) -> str:
