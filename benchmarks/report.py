@@ -175,7 +175,10 @@ ROWS = [
         f"python -m benchmarks.fleet_burst --label {FLEET_RUN}; ... --engine-only --updates 600 --label {FLEET_FLOOR}"),
     Row("Idle widget connection memory (1,000 SSE connections)", "widget_connections",
         lambda d: f"{d['kib_per_connection']} KiB each; push to the 1,000th visitor {d['push_to_last_visitor_ms']} ms",
-        None, "—", "python -m benchmarks.widget_connections --connections 1000"),
+        None, "—", "python -m benchmarks.widget_connections --connections 1000 --write"),
+    Row("Widget loader `/widget.js` (on every page of a tenant's site), bytes on the wire", "widget_connections",
+        lambda d: f"{d['loader_gzip_bytes'] / 1024:.1f} KiB gzipped ({d['loader_bytes'] / 1024:.1f} KiB uncompressed)",
+        None, "—", "python -m benchmarks.widget_connections --connections 1000 --write"),
     Row("Answer quality (offline answerer, XQuAD dev halves)", "answer_quality",
         lambda d: "; ".join(
             f"{r['language']}: gold in {r['answerable']['contains_answer']:.1%} of answerable, "

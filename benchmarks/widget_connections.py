@@ -1,13 +1,15 @@
-"""Memory per idle website-widget connection.
+"""Memory per idle website-widget connection, and the size of the widget loader a site downloads.
 
-    python -m benchmarks.widget_connections [--connections 1000] [--idle-seconds 20] [--settle-s 2]
+    python -m benchmarks.widget_connections [--connections 1000] [--idle-seconds 20] [--settle-s 2] [--write]
 
 Uses DATABASE_URL, or starts an embedded PostgreSQL (temporary directory), and serves the API under
 granian, the ASGI server of production, in its own process. Creates one assistant and N visitors,
 each with a dialog, opens N server-sent-event streams (`/api/widget/v1/<assistant>/events`, what an
 open widget holds) from this process and keeps them idle for a while. Reports the server's RSS
 (process tree) before and after, per connection, then checks the streams are live: an operator's
-reply to the last visitor is pushed.
+reply to the last visitor is pushed. The loader (`/widget.js`, on every page of a tenant's site) is fetched from
+the same server as a browser does (gzip accepted) and without compression: the bytes on the wire of each.
+`--write` saves the result to benchmarks/results/widget_connections.json.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
+
+RESULT = Path(__file__).resolve().parent / "results" / "widget_connections.json"
 
 
 def _tree_rss_mib(pid: int) -> float:
@@ -125,6 +129,17 @@ async def _hold(base: str, assistant_id: uuid.UUID, people: list[tuple[str, uuid
     }  # fmt: skip
 
 
+def _loader_bytes(base: str) -> dict[str, int]:
+    """/widget.js as served: bytes on the wire with gzip accepted (what a browser downloads) and without."""
+    sizes = {}
+    for key, encoding in (("loader_gzip_bytes", "gzip"), ("loader_bytes", "identity")):
+        request = urllib.request.Request(f"{base}/widget.js", headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(request, timeout=10) as response:  # urllib never decompresses
+            assert response.headers.get("Content-Encoding", "identity") == encoding
+            sizes[key] = len(response.read())
+    return sizes
+
+
 async def _owner(tenant_id: uuid.UUID) -> uuid.UUID:
     from sqlmodel import select
 
@@ -140,6 +155,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--idle-seconds", type=float, default=20)
     parser.add_argument("--settle-s", type=float, default=2, help="after the server starts, before the baseline")
+    parser.add_argument("--write", action="store_true", help=f"save to {RESULT.relative_to(RESULT.parents[2])}")
     args = parser.parse_args(argv)
 
     with ExitStack() as stack:
@@ -149,6 +165,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory())
             os.environ["DATABASE_URL"] = start_embedded_postgres(Path(data_dir), cleanup_mode="stop")
         result = _measure(args.connections, args.idle_seconds, args.settle_s)
+    if args.write:
+        command = f"python -m benchmarks.widget_connections --connections {args.connections} --write"
+        saved = {"command": command, "machine": f"{os.cpu_count()} cores; granian (1 worker) serving the API",
+                 **result}  # fmt: skip
+        RESULT.write_text(json.dumps(saved, indent=1) + "\n")
     print(json.dumps(result, indent=2))
     return result
 
@@ -163,9 +184,11 @@ def _measure(connections: int, idle_s: float, settle_s: float) -> dict[str, floa
     tenant_id, assistant_id, people = asyncio.run(_setup(connections))
     port = _free_port()
     server = _start_server(port)
+    base = f"http://127.0.0.1:{port}"
     try:
         time.sleep(settle_s)
-        return asyncio.run(_hold(f"http://127.0.0.1:{port}", assistant_id, people, idle_s, server.pid, tenant_id))
+        held = asyncio.run(_hold(base, assistant_id, people, idle_s, server.pid, tenant_id))
+        return {**held, **_loader_bytes(base)}
     finally:
         server.terminate()
         server.wait(20)

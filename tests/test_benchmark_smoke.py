@@ -79,6 +79,7 @@ def test_widget_connections(clean_db: str) -> None:
         "widget_connections", "--connections", "3", "--idle-seconds", "0", "--settle-s", "0", database_url=clean_db
     )
     assert report["connections"] == 3 and report["push_to_last_visitor_ms"] > 0
+    assert 0 < report["loader_gzip_bytes"] < report["loader_bytes"]  # served pre-compressed to a browser
 
 
 async def test_retrieval_eval(clean_db: str) -> None:
