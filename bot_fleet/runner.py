@@ -78,6 +78,9 @@ class BotRunner:
         self.delivery: asyncio.Future[tuple[bool, float]] | None = None  # stop() lets a send in hand finish
         self.paused_until = 0.0  # 429: the whole bot waits (loop time)
         self.attempts: dict[int, int] = {}  # update id -> failed handling attempts (outages not counted)
+        # Update ids above this were never handled by anyone: the bot's last one on record when this fleet took
+        # it, raised as this runner starts each update (a redelivered one is at or below it: checked).
+        self.seen_upto = active.processed_upto
         self.status, self._error = "", ""
 
     def start(self) -> None:
@@ -227,6 +230,8 @@ class BotRunner:
             self.status, self._error = status, error
 
     async def handle(self, update: Update) -> None:
+        never_seen = update.update_id > self.seen_upto  # one processed check (a transaction) less per new update
+        self.seen_upto = max(self.seen_upto, update.update_id)
         # by_alias: the Bot API field is `from` (aiogram's attribute is `from_user`); the webhook JSON has `from`
         payload = update.model_dump(mode="json", exclude_none=True, by_alias=True)
         inbound = telegram.inbound_from_json(payload, self.active.username)
@@ -237,7 +242,7 @@ class BotRunner:
         answers = inbound.text and (inbound.chat_type == "private" or inbound.mentions_bot)
         typing = asyncio.create_task(self._typing(inbound.chat_id)) if answers else None
         try:
-            await telegram.handle_update(self.active, inbound)
+            await telegram.handle_update(self.active, inbound, never_seen=never_seen)
         finally:
             if typing:
                 typing.cancel()

@@ -241,6 +241,7 @@ class ActiveBot:
     token: str
     mode: str
     offset: int
+    processed_upto: int = -1  # the highest update id on record for the bot when read (-1: none; active_bots)
 
     def identity(self) -> tuple[object, ...]:
         """What a running bot depends on; a change of it means a restart (the offset is not part of it)."""
@@ -267,11 +268,16 @@ async def enabled_bots_fingerprint() -> str:
 
 async def active_bots() -> list[ActiveBot]:
     """Every enabled bot with its decrypted token (for the fleet process only)."""
+    recorded = (
+        sa.select(sa.func.coalesce(sa.func.max(TelegramUpdate.update_id), -1))
+        .where(TelegramUpdate.bot_instance_id == BotInstance.id)
+        .scalar_subquery()
+    )
     columns = (BotInstance.id, BotInstance.tenant_id, BotInstance.assistant_id, BotInstance.username,
-               BotInstance.token_encrypted, BotInstance.mode, BotInstance.update_offset)  # fmt: skip
+               BotInstance.token_encrypted, BotInstance.mode, BotInstance.update_offset, recorded)  # fmt: skip
     async with session_scope() as session:
         rows = (await session.exec(select(*columns).where(BotInstance.enabled))).all()
-    return [ActiveBot(row[0], row[1], row[2], row[3], _token(row[4]), row[5], row[6]) for row in rows]
+    return [ActiveBot(row[0], row[1], row[2], row[3], _token(row[4]), row[5], row[6], row[7]) for row in rows]
 
 
 async def record_status(bot_id: uuid.UUID, *, status: str, error: str = "", offset: int | None = None) -> None:
@@ -530,10 +536,12 @@ async def _already_processed(bot: ActiveBot, update_id: int) -> bool:
     return bool(rows) and rows[0][0] is not None
 
 
-async def handle_update(bot: ActiveBot, message: InboundMessage) -> str:
+async def handle_update(bot: ActiveBot, message: InboundMessage, *, never_seen: bool = False) -> str:
     """Engine call plus outbox for one update, safe to repeat: a redelivered update never answers twice.
-    The reply's outbox rows and the update's `processed` mark commit together, in one transaction."""
-    if await _already_processed(bot, message.update_id):
+    The reply's outbox rows and the update's `processed` mark commit together, in one transaction.
+    `never_seen`: the caller knows no one handled this update before (an id above every id on record when it
+    took the bot, and above every one it has handled since), so the processed check is skipped."""
+    if not never_seen and await _already_processed(bot, message.update_id):
         return "duplicate"
     outcome, reply = await _dispatch(bot, message)
     rated = outcome == "answered"  # the assistant's answer: 👍/👎 under it

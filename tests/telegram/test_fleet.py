@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import psycopg
@@ -137,3 +138,35 @@ async def test_operator_reply_reaches_the_telegram_user_through_the_outbox(
     assert dialog.status == "waiting"
     await reply_as_operator(tenant_id=shop.tenant_id, operator_id=owner_id, dialog_id=dialog.id, text="Hi, I am Anna.")
     await wait_until(lambda: "Hi, I am Anna." in fake_telegram.sent_texts(token, 31))
+
+
+async def test_an_update_a_previous_holder_handled_is_not_answered_again_a_new_one_is(
+    shop: Workspace, fake_telegram: FakeTelegram, clean_db: str
+) -> None:
+    """The fleet skips the per-update processed check only above the bot's last update on record: a /start the
+    previous holder handled (its offset write lost, so Telegram sends it again) gets no second greeting."""
+    await _with_knowledge(shop, greeting="Welcome to the shop!")
+    token = fake_telegram.add_bot(700090, "holder_bot")
+    await telegram.connect_bot(tenant_id=shop.tenant_id, assistant_id=shop.assistant_id, token=token)
+    handled = fake_telegram.push_text(token, 555, "/start")
+    (before,) = await telegram.active_bots()
+    assert before.processed_upto == -1 and before.offset == 0
+    with fake_telegram.lock:
+        payload = next(u for u in fake_telegram.bots[token].updates if u["update_id"] == handled)
+    inbound = telegram.inbound_from_json(payload, before.username)
+    assert inbound is not None and await telegram.handle_update(before, inbound) == "greeted"  # the old holder
+    with psycopg.connect(clean_db) as conn:  # ... which delivered it, then died before storing its offset
+        conn.execute("UPDATE outbox_messages SET sent_at = now()")
+    assert (await telegram.active_bots())[0].processed_upto == handled
+    fake_telegram.push_text(token, 556, "/start")
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(Fleet().run(stop))
+    try:
+        await wait_until(lambda: fake_telegram.sent_texts(token, 556), within_s=15)
+        await wait_until_settled(clean_db, fake_telegram, token)  # a second greeting, however late, is out
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+    assert fake_telegram.sent_texts(token, 556) == ["Welcome to the shop!"]
+    assert fake_telegram.sent_texts(token, 555) == []  # the redelivered update was recognised

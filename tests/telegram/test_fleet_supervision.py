@@ -54,11 +54,11 @@ def _failing_first(times: int, when: Callable[[telegram.InboundMessage], bool]) 
     real = telegram.handle_update
     left = {"n": times}
 
-    async def handle_update(bot: telegram.ActiveBot, message: telegram.InboundMessage) -> str:
+    async def handle_update(bot: telegram.ActiveBot, message: telegram.InboundMessage, **options: bool) -> str:
         if when(message) and left["n"] > 0:
             left["n"] -= 1
             raise RuntimeError("the handler broke on purpose")
-        return await real(bot, message)
+        return await real(bot, message, **options)
 
     return handle_update
 
