@@ -81,6 +81,12 @@ def _rss_floor(run: dict[str, Any]) -> str:
     return f"; the fleet's code and the model with no bot: RSS {run['rss_floor_mib']} MiB"
 
 
+def _fake_capacity(data: dict[str, Any]) -> str:
+    """The fake Bot API's own capacity (fleet_burst --measure-fake), so it is seen not to be the limit."""
+    fake = data["runs"].get("fake_bot_api")
+    return f"; the fake Bot API alone answers {fake['get_updates_per_s']} getUpdates/s" if fake else ""
+
+
 def _fleet(data: dict[str, Any]) -> dict[str, Any]:
     return data["runs"][FLEET_RUN]
 
@@ -170,7 +176,8 @@ ROWS = [
                    f"{_fleet(d)['cpu_s_per_reply']['fleet']} CPU s a reply; earlier paced run: p95 "
                    f"{d['summary']['p95_s_at_5_per_s']} s at 5 updates/s, idle {d['summary']['idle_cores']} core"),
         lambda d: (f"engine alone {d['runs'][FLEET_FLOOR]['replies_per_s']} replies/s "
-                   f"({d['runs'][FLEET_FLOOR]['cpu_s_per_reply']['engine']} CPU s a reply)" + _rss_floor(_fleet(d))),
+                   f"({d['runs'][FLEET_FLOOR]['cpu_s_per_reply']['engine']} CPU s a reply)" + _rss_floor(_fleet(d))
+                   + _fake_capacity(d)),
         "≥ 50 replies/s (issue 19), ≥ 100 updates/s (issue 16)",
         f"python -m benchmarks.fleet_burst --label {FLEET_RUN}; ... --engine-only --updates 600 --label {FLEET_FLOOR}"),
     Row("Idle widget connection memory (1,000 SSE connections)", "widget_connections",
