@@ -54,6 +54,15 @@ def _item(i: inbox.InboxItem) -> dict[str, str]:
     }  # fmt: skip
 
 
+def _own_copy(value: T) -> T:
+    """A page's own copy of a value other pages may share (lists of rows, a row); plain values as they are."""
+    if isinstance(value, list):
+        return [dict(row) if isinstance(row, dict) else row for row in value]  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return dict(value)  # type: ignore[return-value]
+    return value
+
+
 def _line(m: dialogs.MessageOut) -> dict[str, str]:
     return {"id": str(m.id), "role": m.role, "content": m.content, "time": f"{m.created_at:%H:%M}",
             "sources": source_labels(m.sources)}  # fmt: skip
@@ -214,11 +223,10 @@ class InboxState(rx.State):
         shown = {"queue_count": snap.counts["queue"], "mine_count": snap.counts["mine"],
                  "unread_total": snap.counts["unread"], "colleagues": snap.colleagues, "header": snap.header,
                  "messages": snap.messages, "earlier": snap.earlier}  # fmt: skip
-        if self.items != snap.items:
-            self.items = [dict(row) for row in snap.items]
+        shown["items"] = snap.items
         for name, value in shown.items():
             if getattr(self, name) != value:
-                setattr(self, name, value)
+                setattr(self, name, _own_copy(value))
         return grew
 
     @rx.var

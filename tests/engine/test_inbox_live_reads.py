@@ -98,7 +98,11 @@ def test_a_reload_sets_only_what_changed_and_never_aliases_shared_rows() -> None
     assert page._apply(snap) == 0 and page.dirty_vars == {"items"} and page.items[0]["waited"] == "4"
     page.dirty_vars.clear()
     snap.colleagues.append({"name": "Olga", "status": "online"})
-    assert page._apply(snap) == 0 and page.dirty_vars == {"colleagues"}
+    snap.messages.append({"id": "1", "content": "hello"})  # the open dialog's lines, shared with other pages too
+    assert page._apply(snap) == 0 and page.dirty_vars == {"colleagues", "messages"}
+    page.dirty_vars.clear()
+    snap.messages[0]["content"] = "edited"
+    assert page._apply(snap) == 0 and page.dirty_vars == {"messages"} and page.messages[0]["content"] == "edited"
 
 
 def test_pages_skip_messages_of_dialogs_the_ai_handles_unless_they_show_them() -> None:
