@@ -29,7 +29,7 @@ window.chataiNotify = function (n) {
   } catch (e) {}
 };
 (function () {
-  var atBottom = true, seen = -1, seenDialog = "";
+  var atBottom = true, seen = -1, seenDialog = "", lastTop = 0;
   function box() { return document.getElementById("inbox-transcript"); }
   function pill(show) {
     var p = document.getElementById("new-messages");
@@ -41,10 +41,14 @@ window.chataiNotify = function (n) {
     if (force) atBottom = true;
     if (atBottom) { el.scrollTop = el.scrollHeight; pill(false); }
   };
+  // Only the operator scrolling up leaves the bottom: a scroll event dispatched after our own jump to the
+  // bottom may find more messages already drawn below, and must not read as "scrolled away".
   document.addEventListener("scroll", function (e) {
     var el = box();
     if (e.target !== el) return;
-    atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 40) atBottom = true;
+    else if (el.scrollTop < lastTop) atBottom = false;
+    lastTop = el.scrollTop;
     if (atBottom) pill(false);
   }, true);
   setInterval(function () {
