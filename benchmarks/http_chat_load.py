@@ -13,8 +13,7 @@ Part 3 (issue 16): `--conversations` conversations at once, each sending `--warm
 `--turns` timed different questions one after the other (a throughput is read in steady state, not while the
 server loads its model and fills its pools): messages/s, errors, p50/p99; beside it the floor, the embedding
 model's own questions/s embedding the same questions in batches (as the engine batches concurrent questions) in
-this process. `--sustained-only` runs
-part 3 alone and saves it to results/http_chat_sustained.json.
+this process. `--sustained-only` runs part 3 alone and saves it to results/http_chat_sustained.json.
 """
 
 from __future__ import annotations

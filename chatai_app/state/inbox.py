@@ -220,10 +220,9 @@ class InboxState(rx.State):
         """Only what changed is set: an unchanged list would still be type-checked, serialised and sent to the
         page (100 open inboxes woken by one event). Rows shared with other pages are copied, never aliased."""
         grew = snap.counts["queue"] - self.queue_count
-        shown = {"queue_count": snap.counts["queue"], "mine_count": snap.counts["mine"],
+        shown = {"items": snap.items, "queue_count": snap.counts["queue"], "mine_count": snap.counts["mine"],
                  "unread_total": snap.counts["unread"], "colleagues": snap.colleagues, "header": snap.header,
                  "messages": snap.messages, "earlier": snap.earlier}  # fmt: skip
-        shown["items"] = snap.items
         for name, value in shown.items():
             if getattr(self, name) != value:
                 setattr(self, name, _own_copy(value))
